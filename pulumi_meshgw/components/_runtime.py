@@ -1,0 +1,172 @@
+"""What every component shares: the per-stack registry, error conversion, and registration of
+rendered manifests as Pulumi resources.
+
+Components do no string building: they call the pure layers and register what comes back.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Any, TypeVar
+
+import pulumi
+import pulumi_kubernetes as k8s
+
+from ..analysis.diagnostics import Diagnostic, Level
+from ..analysis.hosts import fqdn
+from ..analysis.index import MeshIndex
+from ..errors import ConfigError, Problem
+
+__all__ = [
+    "ComponentConfigError",
+    "StackState",
+    "child_name",
+    "current_state",
+    "raise_diagnostics",
+    "register_manifest",
+    "validated",
+]
+
+T = TypeVar("T")
+
+
+class ComponentConfigError(ConfigError, pulumi.RunError):
+    """A ConfigError raised while a Pulumi program runs.
+
+    It is a ``pulumi.RunError``, so ``pulumi preview`` prints the message without a Python traceback.
+    """
+
+
+@contextmanager
+def validated(context: str) -> Iterator[None]:
+    """Re-raise spec and plan errors as ComponentConfigError, naming the component."""
+    try:
+        yield
+    except ComponentConfigError:
+        raise
+    except ConfigError as err:
+        raise ComponentConfigError(err.problems, context=context) from None
+
+
+def raise_diagnostics(
+    diags: Sequence[Diagnostic], context: str, resource: pulumi.Resource | None = None
+) -> None:
+    """Fail on error diagnostics; send warnings and infos to the Pulumi log."""
+    errors = [d for d in diags if d.level is Level.ERROR]
+    for d in diags:
+        if d.level is Level.WARNING:
+            pulumi.log.warn(str(d), resource)
+        elif d.level is Level.INFO:
+            pulumi.log.info(str(d), resource)
+    if errors:
+        raise ComponentConfigError(
+            [Problem(f"{d.kind} {d.object_ref} {d.path}".strip(), d.message, d.code) for d in errors],
+            context=context,
+        )
+
+
+@dataclass
+class StackState:
+    """What the running program has declared so far, indexed for the cross-object checks."""
+
+    index: MeshIndex = field(default_factory=MeshIndex)
+    namespaces: dict[str, pulumi.Resource] = field(default_factory=dict)
+    gateways: dict[tuple[str, str], Any] = field(default_factory=dict)
+    credentials: dict[tuple[str, str], pulumi.Resource] = field(default_factory=dict)
+    destination_rules: dict[str, list[pulumi.Resource]] = field(default_factory=dict)
+
+    def dr_dependencies(self, hosts: Sequence[tuple[str, str]]) -> list[pulumi.Resource]:
+        """DestinationRules for (host, namespace) pairs, so routes wait for the subsets they use."""
+        out: list[pulumi.Resource] = []
+        for host, ns in hosts:
+            out.extend(self.destination_rules.get(fqdn(host, ns), []))
+        return out
+
+
+_STATES: dict[int, tuple[object, StackState]] = {}
+
+
+def current_state() -> StackState:
+    """The registry of the program that is running now.
+
+    Keyed by the engine connection, so each ``pulumi up`` (and each mocked test run) gets its own.
+    """
+    monitor = pulumi.runtime.settings.get_monitor()
+    key = id(monitor)
+    entry = _STATES.get(key)
+    if entry is None or entry[0] is not monitor:
+        for k in [k for k, (m, _) in _STATES.items() if m is not monitor and k != key]:
+            del _STATES[k]  # earlier runs in this process are over
+        entry = (monitor, StackState())
+        _STATES[key] = entry
+    return entry[1]
+
+
+def child_name(manifest: Mapping[str, Any]) -> str:
+    """The Pulumi resource name of a rendered object: ``kind:namespace/name``, stable across runs."""
+    meta = manifest["metadata"]
+    ns = meta.get("namespace")
+    ident = f"{ns}/{meta['name']}" if ns else str(meta["name"])
+    return f"{str(manifest['kind']).lower()}:{ident}"
+
+
+def _typed(cls: Callable[..., pulumi.CustomResource], **fields: str) -> Callable[..., pulumi.CustomResource]:
+    def make(name: str, obj: Mapping[str, Any], opts: pulumi.ResourceOptions) -> pulumi.CustomResource:
+        kwargs = {arg: obj[key] for arg, key in fields.items() if key in obj}
+        return cls(name, metadata=obj["metadata"], opts=opts, **kwargs)
+
+    return make
+
+
+_CORE: dict[str, Callable[..., pulumi.CustomResource]] = {
+    "v1/Namespace": _typed(k8s.core.v1.Namespace),
+    "v1/ServiceAccount": _typed(
+        k8s.core.v1.ServiceAccount, automount_service_account_token="automountServiceAccountToken"
+    ),
+    "v1/Service": _typed(k8s.core.v1.Service, spec="spec"),
+    "v1/Secret": _typed(k8s.core.v1.Secret, type="type", string_data="stringData", data="data"),
+    "rbac.authorization.k8s.io/v1/Role": _typed(k8s.rbac.v1.Role, rules="rules"),
+    "rbac.authorization.k8s.io/v1/RoleBinding": _typed(
+        k8s.rbac.v1.RoleBinding, role_ref="roleRef", subjects="subjects"
+    ),
+    "apps/v1/Deployment": _typed(k8s.apps.v1.Deployment, spec="spec"),
+    "autoscaling/v2/HorizontalPodAutoscaler": _typed(k8s.autoscaling.v2.HorizontalPodAutoscaler, spec="spec"),
+    "policy/v1/PodDisruptionBudget": _typed(k8s.policy.v1.PodDisruptionBudget, spec="spec"),
+    "networking.k8s.io/v1/NetworkPolicy": _typed(k8s.networking.v1.NetworkPolicy, spec="spec"),
+}
+
+
+def register_manifest(
+    manifest: Mapping[str, Any],
+    parent: pulumi.Resource,
+    depends_on: Sequence[pulumi.Resource] = (),
+    name: str | None = None,
+) -> pulumi.CustomResource:
+    """Register one rendered object as its typed pulumi_kubernetes resource (CRDs as CustomResource)."""
+    opts = pulumi.ResourceOptions(parent=parent, depends_on=list(depends_on) or None)
+    rname = name or child_name(manifest)
+    make = _CORE.get(f"{manifest['apiVersion']}/{manifest['kind']}")
+    if make is not None:
+        return make(rname, manifest, opts)
+    extra = sorted(set(manifest) - {"apiVersion", "kind", "metadata", "spec"})
+    if extra:
+        raise ComponentConfigError(
+            [
+                Problem(
+                    child_name(manifest),
+                    f"top-level field(s) {', '.join(extra)} cannot be set on a "
+                    "custom resource from Python; move them under spec",
+                    "MGW0190",
+                )
+            ]
+        )
+    return k8s.apiextensions.CustomResource(
+        rname,
+        api_version=manifest["apiVersion"],
+        kind=manifest["kind"],
+        metadata=manifest["metadata"],
+        spec=manifest.get("spec"),
+        opts=opts,
+    )

@@ -1,0 +1,96 @@
+"""Gateway: an Istio Gateway bound to a gateway workload object, with its TLS credentials."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import pulumi
+
+from ..plan import GatewayPlan, plan_gateway
+from ..spec._base import parse
+from ..spec.istio import Server
+from ..spec.resources import GatewaySpec
+from ._runtime import current_state, raise_diagnostics, register_manifest, validated
+from .workload import ExistingWorkload, GatewayWorkload, register_credentials
+
+__all__ = ["Gateway"]
+
+
+class Gateway(pulumi.ComponentResource):
+    """An Istio ``Gateway`` (networking.istio.io/v1) applied to a workload's pods.
+
+    The selector comes from the workload object, never typed twice. TLS material for terminating
+    servers becomes a ``kubernetes.io/tls`` Secret (or a cert-manager Certificate) in the namespace
+    where the workload's pods run, which is the only place Istio reads it from.
+
+    Args:
+        resource_name: Pulumi name; also the Gateway name unless ``name`` is given.
+        workload: A :class:`GatewayWorkload`, or :meth:`GatewayWorkload.existing`.
+        servers: Istio ``servers``, as dicts in Istio's YAML shape or :class:`~pulumi_meshgw.spec.Server`.
+            ``tls.certificate`` (``selfSigned``, ``certManager`` or ``config``) or Istio's
+            ``serverCertificate``/``privateKey`` files say where the certificate comes from.
+        name: Gateway name (a DNS-1123 label). Default: ``resource_name``.
+        namespace: Where the Gateway object lives. Default: the workload's namespace.
+        labels: Extra labels. Default: none.
+        overrides: Deep-merged into the rendered Gateway (escape hatch). Default: none.
+        base_dir: Where relative certificate file paths resolve. Default: the working directory.
+        opts: Pulumi options.
+
+    Attributes:
+        gateway: The Gateway custom resource.
+        credentials: The Secret/Certificate resources this Gateway made, by name.
+        ref: ``namespace/name``, for a VirtualService's ``gateways``.
+    """
+
+    TYPE = "meshgw:index:Gateway"
+
+    def __init__(
+        self,
+        resource_name: str,
+        *,
+        workload: GatewayWorkload | ExistingWorkload,
+        servers: Sequence[Server | Mapping[str, Any]] | None = None,
+        name: str | None = None,
+        namespace: str | None = None,
+        labels: Mapping[str, str] | None = None,
+        overrides: Mapping[str, Any] | None = None,
+        base_dir: Path | None = None,
+        spec: GatewaySpec | None = None,
+        opts: pulumi.ResourceOptions | None = None,
+        _plan: GatewayPlan | None = None,
+    ) -> None:
+        context = f"{self.TYPE} {resource_name}"
+        state = current_state()
+        with validated(context):
+            if spec is None:
+                raw: dict[str, Any] = {
+                    "name": name or resource_name,
+                    "workload": workload.spec.name,
+                    "servers": [s.dump() if isinstance(s, Server) else s for s in servers or []],
+                }
+                if namespace is not None:
+                    raw["namespace"] = namespace
+                if labels:
+                    raw["labels"] = dict(labels)
+                if overrides:
+                    raw["overrides"] = dict(overrides)
+                spec = parse(GatewaySpec, raw)
+            plan = _plan or plan_gateway(spec, workload.spec, base_dir=base_dir)
+        if _plan is None:
+            for cred in plan.credentials:
+                state.index.declare_secret(cred.namespace, cred.name)
+            raise_diagnostics(state.index.check([plan.manifest]), context)
+        super().__init__(self.TYPE, resource_name, None, opts)
+        self.spec = spec
+        self.name: str = spec.name
+        self.namespace: str = plan.namespace
+        self.ref = f"{plan.namespace}/{spec.name}"
+        creds = register_credentials(self, plan.credentials, state, list(workload.dependencies()))
+        self.credentials = {c.name: r for c, r in zip(plan.credentials, creds, strict=False)}
+        ns_dep = state.namespaces.get(plan.namespace)
+        deps = [*workload.dependencies(), *creds, *([ns_dep] if ns_dep is not None else [])]
+        self.gateway = register_manifest(plan.manifest, self, deps)
+        state.gateways[(plan.namespace, spec.name)] = self
+        self.register_outputs({"ref": self.ref})

@@ -1,0 +1,100 @@
+"""Mesh: a whole stack's gateways and routes from one validated spec (what ``stacks/`` runs)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import pulumi
+
+from ..plan import MeshPlan, plan_mesh
+from ..spec.mesh import MeshSpec
+from ._runtime import child_name, current_state, register_manifest, validated
+from .gateway import Gateway
+from .routes import DestinationRule, VirtualService
+from .workload import ExistingWorkload, GatewayWorkload
+
+__all__ = ["Mesh"]
+
+
+class Mesh(pulumi.ComponentResource):
+    """Every workload, Gateway, DestinationRule and VirtualService of one stack, in dependency order.
+
+    The whole spec is validated and cross-checked first; if anything is wrong, nothing is registered
+    and one error lists every problem with its config path. Order: Namespaces, then per workload its
+    ServiceAccount and RBAC, TLS Secrets, Deployment and Service; then Gateways; then
+    DestinationRules; then VirtualServices, each depending on the Gateways it binds.
+
+    Args:
+        resource_name: Pulumi name.
+        spec: A MeshSpec, or the config mapping ``{"workloads": [...], "gateways": [...], ...}``.
+        base_dir: Where relative certificate file paths resolve. Default: the working directory.
+        opts: Pulumi options.
+
+    Attributes:
+        workloads: ``{name: GatewayWorkload | ExistingWorkload}``.
+        gateways: ``{name: Gateway}``.
+        destination_rules: ``{"namespace/name": DestinationRule}``.
+        virtual_services: ``{"namespace/name": VirtualService}``.
+        plan: The checked plan (rendered objects, warnings).
+    """
+
+    TYPE = "meshgw:index:Mesh"
+
+    def __init__(
+        self,
+        resource_name: str,
+        spec: MeshSpec | Mapping[str, Any],
+        *,
+        base_dir: Path | None = None,
+        opts: pulumi.ResourceOptions | None = None,
+    ) -> None:
+        with validated(f"{self.TYPE} {resource_name}"):
+            mesh = spec if isinstance(spec, MeshSpec) else MeshSpec.from_config(spec)
+            plan: MeshPlan = plan_mesh(mesh, base_dir=base_dir)
+        super().__init__(self.TYPE, resource_name, None, opts)
+        self.plan = plan
+        state = current_state()
+        for w in plan.workloads.values():
+            if w.spec.external is not None:
+                ext = w.spec.external
+                state.index.declare_workload(ext.namespace, w.spec.name, ext.labels, ext.service_ports)
+        for p in plan.warnings:
+            pulumi.log.warn(str(p), self)
+        child = pulumi.ResourceOptions(parent=self)
+        for ns in plan.namespaces:
+            name = ns["metadata"]["name"]
+            state.namespaces[name] = register_manifest(ns, self)
+        self.workloads: dict[str, GatewayWorkload | ExistingWorkload] = {}
+        for name, wp in plan.workloads.items():
+            if wp.spec.is_external:
+                self.workloads[name] = ExistingWorkload(wp.spec)
+            else:
+                self.workloads[name] = GatewayWorkload(
+                    name, wp.spec, ports=wp.ports, credentials=wp.credentials, opts=child
+                )
+        self.gateways: dict[str, Gateway] = {}
+        for name, gp in plan.gateways.items():
+            self.gateways[name] = Gateway(
+                name, workload=self.workloads[gp.spec.workload], spec=gp.spec, opts=child, _plan=gp
+            )
+            state.index.add([gp.manifest])
+        self.destination_rules: dict[str, DestinationRule] = {}
+        for dr, m in plan.destination_rules:
+            self.destination_rules[f"{dr.namespace}/{dr.name}"] = DestinationRule(
+                child_name(m), spec=dr, opts=child
+            )
+        self.virtual_services: dict[str, VirtualService] = {}
+        for vs, m in plan.virtual_services:
+            self.virtual_services[f"{vs.namespace}/{vs.name}"] = VirtualService(
+                child_name(m), spec=vs, opts=child, _prechecked=True
+            )
+        self.register_outputs(
+            {
+                "gateways": {n: g.ref for n, g in self.gateways.items()},
+                "workloads": {
+                    n: w.service_fqdn for n, w in self.workloads.items() if isinstance(w, GatewayWorkload)
+                },
+            }
+        )

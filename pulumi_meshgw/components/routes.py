@@ -1,0 +1,192 @@
+"""VirtualService and DestinationRule: typed Istio resources that bind to Gateway objects.
+
+These are single Kubernetes objects, so they are custom resources themselves (a subclass of
+``pulumi_kubernetes.apiextensions.CustomResource``) rather than components wrapping one: a wrapper
+would double the registrations of a mesh with thousands of routes and add a node per route to every
+preview, for nothing a reviewer needs. They validate, render and check against the stack's registry
+before registering, and depend on the Gateways they bind and the DestinationRules whose subsets they
+use, so ``pulumi destroy`` removes routes before the Gateways they bind.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import pulumi
+import pulumi_kubernetes as k8s
+
+from ..analysis.hosts import fqdn
+from ..constants import ISTIO_NETWORKING
+from ..errors import ConfigError, Problem
+from ..render.destination_rule import render_destination_rule
+from ..render.virtual_service import render_virtual_service
+from ..spec._base import parse
+from ..spec.resources import DestinationRuleSpec, VirtualServiceSpec
+from ._runtime import current_state, raise_diagnostics, validated
+from .gateway import Gateway
+
+__all__ = ["DestinationRule", "VirtualService"]
+
+GatewayRef = Gateway | str
+
+
+def _destination_hosts(spec: VirtualServiceSpec) -> list[tuple[str, str]]:
+    hosts: list[tuple[str, str]] = []
+    for block in (spec.http or [], spec.tcp or [], spec.tls or []):
+        for rule in block:
+            for d in rule.route or []:
+                if d.destination.subset:
+                    hosts.append((d.destination.host, spec.namespace))
+    return hosts
+
+
+class VirtualService(k8s.apiextensions.CustomResource):
+    """An Istio ``VirtualService`` bound to Gateways declared in the same program.
+
+    Args:
+        resource_name: Pulumi name; also the object name unless ``name`` is given.
+        namespace: The route's namespace (usually the application's).
+        hosts: Istio ``hosts``. Each must be served by a bound Gateway (IST0132), else preview fails.
+        gateways: :class:`Gateway` objects, ``namespace/name`` of Gateways declared in this
+            program, or ``mesh``. Emitted as ``namespace/name``. Default: none (Istio's ``[mesh]``).
+        http, tcp, tls: Istio route lists, as dicts in Istio's YAML shape. Order is kept.
+        export_to: Istio ``exportTo``. Default: unset (visible everywhere).
+        name: Object name. Default: ``resource_name``.
+        overrides: Deep-merged into the rendered object (escape hatch). Default: none.
+        spec: A ready VirtualServiceSpec instead of the fields above.
+        opts: Pulumi options; depends_on the bound Gateways and used DestinationRules is added.
+    """
+
+    def __init__(
+        self,
+        resource_name: str,
+        *,
+        namespace: str | None = None,
+        hosts: Sequence[str] | None = None,
+        gateways: Sequence[GatewayRef] | None = None,
+        http: Sequence[Mapping[str, Any]] | None = None,
+        tcp: Sequence[Mapping[str, Any]] | None = None,
+        tls: Sequence[Mapping[str, Any]] | None = None,
+        export_to: Sequence[str] | None = None,
+        name: str | None = None,
+        overrides: Mapping[str, Any] | None = None,
+        spec: VirtualServiceSpec | None = None,
+        opts: pulumi.ResourceOptions | None = None,
+        _prechecked: bool = False,
+    ) -> None:
+        context = f"VirtualService {resource_name}"
+        state = current_state()
+        with validated(context):
+            if spec is None:
+                refs = (
+                    None if gateways is None else [g.ref if isinstance(g, Gateway) else g for g in gateways]
+                )
+                raw = {
+                    "name": name or resource_name,
+                    "namespace": namespace,
+                    "hosts": list(hosts or []),
+                    "gateways": refs,
+                    "http": http,
+                    "tcp": tcp,
+                    "tls": tls,
+                    "exportTo": export_to,
+                    "overrides": dict(overrides or {}),
+                }
+                spec = parse(VirtualServiceSpec, {k: v for k, v in raw.items() if v is not None})
+            bound = []
+            for gns, gname in spec.gateway_refs():
+                gw = state.gateways.get((gns, gname))
+                if gw is None and _prechecked:
+                    continue
+                if gw is None:
+                    raise ConfigError(
+                        [
+                            Problem(
+                                "gateways",
+                                f"gateway {gns}/{gname} is not declared in this program; create the "
+                                "Gateway first and pass the object (or its namespace/name)",
+                                "IST0101",
+                            )
+                        ]
+                    )
+                bound.append(gw)
+            manifest = render_virtual_service(spec)
+        if not _prechecked:
+            raise_diagnostics(state.index.check([manifest]), context)
+        else:
+            state.index.add([manifest])
+        deps: list[pulumi.Resource] = [g.gateway for g in bound]
+        deps.extend(state.dr_dependencies(_destination_hosts(spec)))
+        merged = pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(depends_on=deps)) if deps else opts
+        super().__init__(
+            resource_name,
+            api_version=ISTIO_NETWORKING,
+            kind="VirtualService",
+            metadata=manifest["metadata"],
+            spec=manifest["spec"],
+            opts=merged,
+        )
+        self.route_spec = spec
+        self.manifest = manifest
+
+
+class DestinationRule(k8s.apiextensions.CustomResource):
+    """An Istio ``DestinationRule``: subsets and traffic policy for one host.
+
+    Declare it before the VirtualServices that route to its subsets; they then depend on it, so the
+    subsets exist before traffic is sent to them.
+
+    Args:
+        resource_name: Pulumi name; also the object name unless ``name`` is given.
+        namespace: The rule's namespace.
+        host: Istio ``host``.
+        traffic_policy, subsets, export_to, workload_selector: Istio fields, as dicts.
+        name: Object name. Default: ``resource_name``.
+        overrides: Deep-merged into the rendered object (escape hatch). Default: none.
+        spec: A ready DestinationRuleSpec instead of the fields above.
+        opts: Pulumi options.
+    """
+
+    def __init__(
+        self,
+        resource_name: str,
+        *,
+        namespace: str | None = None,
+        host: str | None = None,
+        traffic_policy: Mapping[str, Any] | None = None,
+        subsets: Sequence[Mapping[str, Any]] | None = None,
+        export_to: Sequence[str] | None = None,
+        workload_selector: Mapping[str, Any] | None = None,
+        name: str | None = None,
+        overrides: Mapping[str, Any] | None = None,
+        spec: DestinationRuleSpec | None = None,
+        opts: pulumi.ResourceOptions | None = None,
+    ) -> None:
+        state = current_state()
+        with validated(f"DestinationRule {resource_name}"):
+            if spec is None:
+                raw = {
+                    "name": name or resource_name,
+                    "namespace": namespace,
+                    "host": host,
+                    "trafficPolicy": traffic_policy,
+                    "subsets": subsets,
+                    "exportTo": export_to,
+                    "workloadSelector": workload_selector,
+                    "overrides": dict(overrides or {}),
+                }
+                spec = parse(DestinationRuleSpec, {k: v for k, v in raw.items() if v is not None})
+            manifest = render_destination_rule(spec)
+        state.index.add([manifest])
+        super().__init__(
+            resource_name,
+            api_version=ISTIO_NETWORKING,
+            kind="DestinationRule",
+            metadata=manifest["metadata"],
+            spec=manifest["spec"],
+            opts=opts,
+        )
+        state.destination_rules.setdefault(fqdn(spec.host, spec.namespace), []).append(self)
+        self.rule_spec = spec
+        self.manifest = manifest

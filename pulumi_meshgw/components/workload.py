@@ -1,0 +1,252 @@
+"""GatewayWorkload: the Envoy Deployment a Gateway configuration applies to, and what runs with it."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import pulumi
+import pulumi_tls as tls
+
+from ..plan import Credential, service_ports
+from ..render._meta import Manifest
+from ..render.namespace import render_namespace
+from ..render.secret import render_tls_secret
+from ..render.service import ServicePortSpec
+from ..render.workload import render_workload
+from ..spec._base import parse
+from ..spec.resources import GatewaySpec
+from ..spec.workload import WorkloadSpec
+from ._runtime import StackState, current_state, register_manifest, validated
+
+__all__ = ["ExistingWorkload", "GatewayWorkload", "register_credentials"]
+
+
+@dataclass(frozen=True)
+class ExistingWorkload:
+    """A gateway workload this program does not manage, referenced by namespace and pod labels.
+
+    Create with :meth:`GatewayWorkload.existing`. Gateways bound to it get its labels as selector and
+    put TLS Secrets in its namespace.
+    """
+
+    spec: WorkloadSpec
+
+    @property
+    def namespace(self) -> str:
+        return self.spec.pod_namespace
+
+    @property
+    def selector_labels(self) -> dict[str, str]:
+        return self.spec.selector_labels
+
+    def dependencies(self) -> list[pulumi.Resource]:
+        return []
+
+
+class GatewayWorkload(pulumi.ComponentResource):
+    """An Envoy gateway Deployment using Istio's gateway injection, with its Service, ServiceAccount,
+    secret-reading Role, HPA, PodDisruptionBudget and optional NetworkPolicy.
+
+    Several workloads may run side by side (a public and a private one); several Gateways may share
+    one. Arguments are the fields of :class:`~pulumi_meshgw.spec.WorkloadSpec` (snake_case or the
+    camelCase config names); each field documents its default.
+
+    Args:
+        resource_name: Pulumi name; also the workload name unless ``name`` is given.
+        spec: A ready WorkloadSpec (alternative to keyword fields).
+        ports: Service ports. Default: derived from ``gateways`` if given, else ``http2`` 80 and
+            ``https`` 443 (the chart's defaults). The status port 15021 is always first.
+        gateways: Gateway specs that will bind to this workload; their server ports become the
+            Service ports.
+        credentials: TLS Secrets to create between RBAC and the Deployment (used by IngressGateway
+            and Mesh, which know them up front).
+        opts: Pulumi options.
+        **fields: WorkloadSpec fields, e.g. ``namespace="istio-ingress", exposure="public", cloud="aws"``.
+
+    Attributes:
+        spec: The validated WorkloadSpec.
+        deployment, service, service_account, role, role_binding: The child resources.
+        hpa, pdb, network_policy: Child resources, or None when not rendered.
+        resources: Every child resource by kind.
+        service_fqdn: ``<name>.<namespace>.svc.cluster.local``.
+    """
+
+    TYPE = "meshgw:index:GatewayWorkload"
+
+    def __init__(
+        self,
+        resource_name: str,
+        spec: WorkloadSpec | Mapping[str, Any] | None = None,
+        *,
+        ports: Sequence[ServicePortSpec] | None = None,
+        gateways: Sequence[GatewaySpec] = (),
+        credentials: Sequence[Credential] = (),
+        opts: pulumi.ResourceOptions | None = None,
+        **fields: Any,
+    ) -> None:
+        context = f"{self.TYPE} {resource_name}"
+        with validated(context):
+            if spec is None:
+                spec = parse(WorkloadSpec, {"name": resource_name, **fields})
+            elif not isinstance(spec, WorkloadSpec):
+                spec = parse(WorkloadSpec, spec)
+            if spec.is_external:
+                raise TypeError(
+                    "use GatewayWorkload.existing(...) for a workload this program does not manage"
+                )
+            if ports is None:
+                ports = service_ports(gateways) if gateways else _DEFAULT_PORTS
+            manifests = render_workload(spec, ports)
+        super().__init__(self.TYPE, resource_name, None, opts)
+        self.spec: WorkloadSpec = spec
+        self.ports = list(ports)
+        state = current_state()
+        state.index.add(manifests)
+
+        ns_deps: list[pulumi.Resource] = []
+        if spec.create_namespace:
+            ns_res = state.namespaces.get(spec.namespace)
+            if ns_res is None:
+                ns_res = register_manifest(render_namespace(spec.namespace), self)
+                state.namespaces[spec.namespace] = ns_res
+            ns_deps.append(ns_res)
+        by_kind: dict[str, pulumi.CustomResource] = {}
+
+        def reg(m: Manifest, deps: Sequence[pulumi.Resource]) -> pulumi.CustomResource:
+            res = register_manifest(m, self, deps)
+            by_kind[m["kind"]] = res
+            return res
+
+        kinds = {m["kind"]: m for m in manifests}
+        sa = reg(kinds["ServiceAccount"], ns_deps)
+        role = reg(kinds["Role"], ns_deps)
+        binding = reg(kinds["RoleBinding"], [sa, role])
+        secrets = register_credentials(self, credentials, state, [*ns_deps, binding])
+        deployment = reg(kinds["Deployment"], [sa, binding, *secrets])
+        for kind in ("Service", "HorizontalPodAutoscaler", "PodDisruptionBudget", "NetworkPolicy"):
+            if kind in kinds:
+                reg(kinds[kind], [*ns_deps, deployment] if kind != "Service" else ns_deps)
+
+        self.resources = by_kind
+        self.namespace_resource = ns_deps[0] if ns_deps else None
+        self.service_account = sa
+        self.role = role
+        self.role_binding = binding
+        self.deployment = deployment
+        self.service = by_kind["Service"]
+        self.hpa = by_kind.get("HorizontalPodAutoscaler")
+        self.pdb = by_kind.get("PodDisruptionBudget")
+        self.network_policy = by_kind.get("NetworkPolicy")
+        self.service_fqdn = f"{spec.name}.{spec.namespace}.svc.cluster.local"
+        self.register_outputs(
+            {"namespace": spec.namespace, "selector": spec.selector_labels, "serviceFqdn": self.service_fqdn}
+        )
+
+    @property
+    def namespace(self) -> str:
+        """Where the gateway pods run (and where their TLS Secrets must live)."""
+        return self.spec.namespace
+
+    @property
+    def selector_labels(self) -> dict[str, str]:
+        return self.spec.selector_labels
+
+    def dependencies(self) -> list[pulumi.Resource]:
+        """What a Gateway bound to this workload must wait for."""
+        return [self.deployment, self.service]
+
+    @staticmethod
+    def existing(
+        name: str, *, namespace: str, labels: Mapping[str, str], service_ports: Sequence[int] | None = None
+    ) -> ExistingWorkload:
+        """Reference gateway pods this program does not manage (e.g. an istioctl-installed
+        ``istio-ingressgateway`` in istio-system), by namespace and pod labels."""
+        with validated(f"GatewayWorkload.existing {name}"):
+            spec = parse(
+                WorkloadSpec,
+                {
+                    "name": name,
+                    "external": {
+                        "namespace": namespace,
+                        "labels": dict(labels),
+                        "servicePorts": list(service_ports) if service_ports else None,
+                    },
+                },
+            )
+        current_state().index.declare_workload(namespace, name, labels, service_ports)
+        return ExistingWorkload(spec)
+
+
+_DEFAULT_PORTS = [ServicePortSpec("http2", 80, 80), ServicePortSpec("https", 443, 443)]
+
+
+def register_credentials(
+    parent: pulumi.Resource,
+    credentials: Sequence[Credential],
+    state: StackState,
+    depends_on: Sequence[pulumi.Resource],
+) -> list[pulumi.Resource]:
+    """Create the TLS Secrets (or cert-manager Certificates) gateway servers reference.
+
+    Each credential is created once per stack; a later Gateway naming the same one depends on it.
+    Private keys only ever travel as Pulumi secret Outputs.
+    """
+    out: list[pulumi.Resource] = []
+    for cred in credentials:
+        key = (cred.namespace, cred.name)
+        existing = state.credentials.get(key)
+        if existing is not None:
+            out.append(existing)
+            continue
+        res = _register_credential(parent, cred, depends_on)
+        state.credentials[key] = res
+        state.index.declare_secret(cred.namespace, cred.name)
+        out.append(res)
+    return out
+
+
+def _register_credential(
+    parent: pulumi.Resource, cred: Credential, depends_on: Sequence[pulumi.Resource]
+) -> pulumi.Resource:
+    if cred.manifest is not None:  # files (read at program time) or a cert-manager Certificate
+        return register_manifest(cred.manifest, parent, depends_on)
+    child = pulumi.ResourceOptions(parent=parent)
+    if cred.source == "config":
+        keys = cred.config_keys
+        assert keys is not None
+        cert: Any = _secret_config(keys.cert)
+        key: Any = _secret_config(keys.key)
+        ca: Any = _secret_config(keys.ca) if keys.ca else None
+    else:
+        params = cred.self_signed
+        assert params is not None
+        pkey = tls.PrivateKey(
+            f"{cred.namespace}/{cred.name}-key", algorithm="ECDSA", ecdsa_curve="P256", opts=child
+        )
+        crt = tls.SelfSignedCert(
+            f"{cred.namespace}/{cred.name}-cert",
+            private_key_pem=pkey.private_key_pem,
+            subject={
+                "common_name": cred.hosts[0] if cred.hosts else cred.name,
+                "organization": params.organization,
+            },
+            dns_names=list(cred.hosts),
+            validity_period_hours=params.validity_hours,
+            early_renewal_hours=params.early_renewal_hours,
+            allowed_uses=["key_encipherment", "digital_signature", "server_auth"],
+            opts=child,
+        )
+        cert, key = crt.cert_pem, pulumi.Output.secret(pkey.private_key_pem)
+        # A self-signed certificate is its own CA, so MUTUAL development servers accept clients that
+        # present it.
+        ca = crt.cert_pem if cred.needs_ca else None
+    secret = render_tls_secret(cred.name, cred.namespace, cert, key, ca, owner=cred.gateway)
+    return register_manifest(secret, parent, depends_on)
+
+
+def _secret_config(key: str) -> pulumi.Output[str]:
+    """A secret config value: ``name`` in the ``meshgw`` namespace, or ``namespace:name``."""
+    ns, _, name = key.rpartition(":")
+    return pulumi.Config(ns or "meshgw").require_secret(name)

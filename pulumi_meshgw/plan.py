@@ -1,0 +1,465 @@
+"""Pure planning: from validated specs to the ordered set of objects a mesh needs, checked as a whole.
+
+This is the step between the pure layers (spec, render, analysis) and the Pulumi components. It
+decides names (no random suffixes), where TLS Secrets live (the gateway pods' namespace), which ports
+a workload's Service needs (derived from the Gateways bound to it), and runs the cross-object
+analysis, so that a mesh config with a mistake fails as a whole before a single resource is
+registered.
+
+Reading certificate files is the only I/O here: Istio's classic ``serverCertificate``/``privateKey``
+paths are read when the program runs and become a Secret; the paths are never emitted.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+from .analysis.diagnostics import Diagnostic, Level
+from .analysis.index import MeshIndex
+from .analysis.schema import validate_manifest
+from .errors import ConfigError, Problem
+from .render._meta import Manifest
+from .render.certificate import render_certificate
+from .render.destination_rule import render_destination_rule
+from .render.gateway import render_gateway
+from .render.namespace import render_namespace
+from .render.secret import render_tls_secret
+from .render.service import ServicePortSpec
+from .render.virtual_service import render_virtual_service
+from .render.workload import render_workload
+from .spec.istio import CertManager, ConfigPem, SelfSigned, TLSMode
+from .spec.mesh import MeshSpec
+from .spec.resources import DestinationRuleSpec, GatewaySpec, VirtualServiceSpec
+from .spec.workload import WorkloadSpec
+
+__all__ = [
+    "Credential",
+    "GatewayPlan",
+    "MeshPlan",
+    "WorkloadPlan",
+    "diagnostics_to_problems",
+    "plan_gateway",
+    "plan_mesh",
+    "service_ports",
+]
+
+CredentialSource = Literal["files", "config", "self_signed", "cert_manager"]
+
+
+@dataclass(frozen=True)
+class Credential:
+    """A TLS Secret a gateway server needs, and how to make it.
+
+    Attributes:
+        gateway: The Gateway's name.
+        server_index: Which server of the Gateway.
+        name: The Secret's name (the server's ``credentialName``).
+        namespace: The gateway pods' namespace, the only one Istio reads credentials from.
+        source: How the Secret is made.
+        hosts: The server's DNS names (certificate subject names for generated certificates).
+        needs_ca: Whether the Secret must carry ``ca.crt`` (MUTUAL / OPTIONAL_MUTUAL).
+        manifest: The Secret (``files``) or cert-manager Certificate (``cert_manager``); None where
+            the values are only known when the program runs against the engine.
+        config_keys: For ``config``: which secret config keys hold the PEM.
+        self_signed: For ``self_signed``: the certificate parameters.
+    """
+
+    gateway: str
+    server_index: int
+    name: str
+    namespace: str
+    source: CredentialSource
+    hosts: tuple[str, ...]
+    needs_ca: bool
+    manifest: Manifest | None = None
+    config_keys: ConfigPem | None = None
+    self_signed: SelfSigned | None = None
+
+    @property
+    def kind(self) -> str:
+        return "Certificate" if self.source == "cert_manager" else "Secret"
+
+
+@dataclass
+class GatewayPlan:
+    spec: GatewaySpec
+    workload: WorkloadSpec
+    namespace: str
+    manifest: Manifest
+    credentials: list[Credential]
+
+
+@dataclass
+class WorkloadPlan:
+    spec: WorkloadSpec
+    ports: list[ServicePortSpec]
+    manifests: list[Manifest]
+    credentials: list[Credential] = field(default_factory=list)
+
+
+@dataclass
+class MeshPlan:
+    """Everything a stack registers, in dependency order, already checked."""
+
+    namespaces: list[Manifest]
+    workloads: dict[str, WorkloadPlan]
+    gateways: dict[str, GatewayPlan]
+    destination_rules: list[tuple[DestinationRuleSpec, Manifest]]
+    virtual_services: list[tuple[VirtualServiceSpec, Manifest]]
+    warnings: list[Problem]
+
+    def manifests(self) -> list[Manifest]:
+        """All objects known before deploy time, in apply order."""
+        out = list(self.namespaces)
+        for w in self.workloads.values():
+            out.extend(w.manifests)
+        for g in self.gateways.values():
+            out.extend(c.manifest for c in g.credentials if c.manifest is not None)
+            out.append(g.manifest)
+        out.extend(m for _, m in self.destination_rules)
+        out.extend(m for _, m in self.virtual_services)
+        return out
+
+
+# -- TLS material ---------------------------------------------------------------------------------
+
+
+def _dns_names(hosts: Sequence[str]) -> tuple[str, ...]:
+    names = []
+    for h in hosts:
+        name = h.rpartition("/")[2]
+        if name != "*":
+            names.append(name)
+    return tuple(dict.fromkeys(names))
+
+
+def _read_pem(path: str, field_path: str, base_dir: Path, problems: list[Problem]) -> str | None:
+    p = Path(path)
+    if not p.is_absolute():
+        p = base_dir / p
+    try:
+        text = p.read_text(encoding="ascii")
+    except FileNotFoundError:
+        problems.append(
+            Problem(field_path, f"file {str(p)!r} does not exist; give the path of a PEM file", "MGW0110")
+        )
+        return None
+    except (OSError, UnicodeDecodeError) as exc:
+        problems.append(Problem(field_path, f"cannot read {str(p)!r} as PEM text: {exc}", "MGW0110"))
+        return None
+    if "-----BEGIN " not in text:
+        problems.append(Problem(field_path, f"file {str(p)!r} is not PEM (no -----BEGIN line)", "MGW0110"))
+        return None
+    return text
+
+
+def _check_pem_pair(cert: str, key: str, hosts: Sequence[str], path: str, problems: list[Problem]) -> None:
+    """Check that the certificate parses, is in date, matches the key; never echo key material."""
+    from cryptography import x509
+    from cryptography.hazmat.primitives import serialization
+
+    try:
+        crt = x509.load_pem_x509_certificate(cert.encode())
+    except ValueError:
+        problems.append(
+            Problem(f"{path}.serverCertificate", "is not a valid PEM X.509 certificate", "MGW0111")
+        )
+        return
+    try:
+        pkey = serialization.load_pem_private_key(key.encode(), password=None)
+    except (ValueError, TypeError):
+        problems.append(
+            Problem(
+                f"{path}.privateKey",
+                "is not an unencrypted PEM private key (Envoy cannot use password-protected keys)",
+                "MGW0111",
+            )
+        )
+        return
+    pub = serialization.PublicFormat.SubjectPublicKeyInfo
+    if crt.public_key().public_bytes(serialization.Encoding.PEM, pub) != pkey.public_key().public_bytes(
+        serialization.Encoding.PEM, pub
+    ):
+        problems.append(
+            Problem(
+                f"{path}.privateKey",
+                "does not match the certificate's public key; give the key the certificate was issued for",
+                "MGW0111",
+            )
+        )
+    now = _dt.datetime.now(_dt.timezone.utc)
+    if crt.not_valid_after_utc < now:
+        problems.append(
+            Problem(
+                f"{path}.serverCertificate",
+                f"expired on {crt.not_valid_after_utc:%Y-%m-%d}; renew it",
+                "IST0161",
+            )
+        )
+
+
+def _credentials_for(
+    spec: GatewaySpec,
+    index: int,
+    workload: WorkloadSpec,
+    base_dir: Path,
+    problems: list[Problem],
+    prefix: str,
+) -> Credential | None:
+    server = spec.servers[index]
+    tls = server.tls
+    if tls is None or tls.mode is None or not tls.mode.needs_certificate:
+        return None
+    ns = workload.pod_namespace
+    name = tls.credential_name or f"{spec.name}-{server.port.name}-cert"
+    hosts = _dns_names(server.hosts)
+    needs_ca = tls.mode.needs_client_ca
+    path = f"{prefix}.servers[{index}].tls" if prefix else f"servers[{index}].tls"
+    common: dict[str, Any] = {
+        "gateway": spec.name,
+        "server_index": index,
+        "name": name,
+        "namespace": ns,
+        "hosts": hosts,
+        "needs_ca": needs_ca,
+    }
+    if tls.server_certificate is not None and tls.private_key is not None:
+        cert = _read_pem(tls.server_certificate, f"{path}.serverCertificate", base_dir, problems)
+        key = _read_pem(tls.private_key, f"{path}.privateKey", base_dir, problems)
+        ca = None
+        if tls.ca_certificates is not None:
+            ca = _read_pem(tls.ca_certificates, f"{path}.caCertificates", base_dir, problems)
+        if cert is None or key is None:
+            return None
+        _check_pem_pair(cert, key, hosts, path, problems)
+        secret = render_tls_secret(name, ns, cert, key, ca, owner=spec.name)
+        return Credential(source="files", manifest=secret, **common)
+    src = tls.certificate
+    if src is None:
+        return None  # credentialName of an existing Secret
+    if needs_ca and src.config is not None and src.config.ca is None:
+        problems.append(
+            Problem(
+                f"{path}.certificate.config.ca",
+                f"mode {tls.mode.value} needs the client CA bundle: name the secret config key that holds it",
+                "MGW0112",
+            )
+        )
+    if src.self_signed is not None:
+        if not hosts:
+            problems.append(
+                Problem(
+                    f"{path}.certificate.selfSigned",
+                    "a self-signed certificate needs at least one host name that is not '*'",
+                    "MGW0112",
+                )
+            )
+        return Credential(source="self_signed", self_signed=src.self_signed, **common)
+    if src.config is not None:
+        return Credential(source="config", config_keys=src.config, **common)
+    cm: CertManager = src.cert_manager  # type: ignore[assignment]
+    dns = list(cm.dns_names or hosts)
+    if not dns:
+        problems.append(
+            Problem(
+                f"{path}.certificate.certManager.dnsNames",
+                "give the DNS names to certify; the server hosts are all '*'",
+                "MGW0112",
+            )
+        )
+    cert_obj = render_certificate(name, ns, name, dns, cm, owner=spec.name)
+    return Credential(source="cert_manager", manifest=cert_obj, **common)
+
+
+# -- gateways and workloads ----------------------------------------------------------------------
+
+
+def plan_gateway(
+    spec: GatewaySpec, workload: WorkloadSpec, *, base_dir: Path | None = None, prefix: str = ""
+) -> GatewayPlan:
+    """Render a Gateway and the credentials its servers need.
+
+    Raises:
+        ConfigError: certificate files are missing or invalid, or a generated certificate has no name.
+    """
+    problems: list[Problem] = []
+    creds: list[Credential] = []
+    for i in range(len(spec.servers)):
+        c = _credentials_for(spec, i, workload, base_dir or Path.cwd(), problems, prefix)
+        if c is not None:
+            creds.append(c)
+    if problems:
+        raise ConfigError(problems)
+    names = {c.server_index: c.name for c in creds}
+    namespace = spec.namespace or workload.pod_namespace
+    manifest = render_gateway(spec, namespace, workload.selector_labels, names)
+    return GatewayPlan(spec, workload, namespace, manifest, creds)
+
+
+def service_ports(gateways: Sequence[GatewaySpec]) -> list[ServicePortSpec]:
+    """The Service ports a workload needs for the Gateways bound to it.
+
+    One port per distinct port number, named after the first server that uses it; a name already
+    taken by another number gets the number appended, since Service port names must be unique.
+    """
+    by_number: dict[int, str] = {}
+    for gw in sorted(gateways, key=lambda g: g.name):
+        for s in gw.servers:
+            by_number.setdefault(s.port.number, s.port.name)
+    used: set[str] = set()
+    out: list[ServicePortSpec] = []
+    for number in sorted(by_number):
+        name = by_number[number]
+        if name in used:
+            name = f"{name}-{number}"
+        used.add(name)
+        out.append(ServicePortSpec(name=name, port=number, target_port=number))
+    return out
+
+
+# -- diagnostics ----------------------------------------------------------------------------------
+
+
+_SPEC_SHAPED = frozenset({"Gateway", "VirtualService", "DestinationRule"})
+
+
+def schema_diagnostics(manifests: Sequence[Manifest]) -> list[Diagnostic]:
+    """Schema-check objects that carry free-form user content (overrides, traffic policy blocks).
+
+    Fully typed objects are not re-checked: their spec models already are the schema, and skipping
+    them keeps preview time proportional to what users can get wrong.
+    """
+    return [d for m in manifests for d in validate_manifest(m)]
+
+
+def diagnostics_to_problems(
+    diags: Sequence[Diagnostic], paths: Mapping[tuple[str, str, str], str]
+) -> tuple[list[Problem], list[Problem]]:
+    """Split diagnostics into (errors, warnings) as Problems, with config paths where known.
+
+    ``paths`` maps (kind, namespace, name) to the config path of the item that produced the object.
+    """
+    errors: list[Problem] = []
+    warnings: list[Problem] = []
+    for d in diags:
+        base = paths.get((d.kind, d.namespace, d.name))
+        if base is not None and d.kind in _SPEC_SHAPED:
+            # These items are Istio specs plus metadata, so spec.x in the object is x in the config.
+            sub = d.path.removeprefix("spec.").removeprefix("spec")
+            path = f"{base}.{sub}" if sub else base
+        elif base is not None:
+            path = f"{base}: {d.kind} {d.path}".strip()
+        else:
+            path = f"{d.kind} {d.object_ref} {d.path}".strip()
+        (errors if d.level is Level.ERROR else warnings).append(Problem(path, d.message, d.code))
+    return errors, warnings
+
+
+def plan_mesh(spec: MeshSpec, *, base_dir: Path | None = None) -> MeshPlan:
+    """Plan a whole mesh from its config, collecting every problem before raising once.
+
+    Raises:
+        ConfigError: any reference, certificate or cross-object problem, each with its config path.
+    """
+    problems: list[Problem] = []
+    paths: dict[tuple[str, str, str], str] = {}
+    workloads = {w.name: w for w in spec.workloads}
+    bound: dict[str, list[GatewaySpec]] = {w.name: [] for w in spec.workloads}
+    gateway_plans: dict[str, GatewayPlan] = {}
+    failed: list[Manifest] = []
+    for i, gw in enumerate(spec.gateways):
+        w = workloads.get(gw.workload)
+        if w is None:
+            known = ", ".join(sorted(workloads)) or "none declared"
+            problems.append(
+                Problem(
+                    f"gateways[{i}].workload",
+                    f"workload {gw.workload!r} is not declared in meshgw:workloads (declared: {known})",
+                    "IST0101",
+                )
+            )
+            continue
+        bound[w.name].append(gw)
+        try:
+            gplan = plan_gateway(gw, w, base_dir=base_dir, prefix=f"gateways[{i}]")
+        except ConfigError as err:
+            problems.extend(err.problems)
+            # Still index the Gateway, so routes bound to it are checked and not reported as
+            # referring to a missing Gateway on top of the real problem.
+            failed.append(render_gateway(gw, gw.namespace or w.pod_namespace, w.selector_labels, {}))
+            continue
+        gateway_plans[gw.name] = gplan
+        paths[("Gateway", gplan.namespace, gw.name)] = f"gateways[{i}]"
+
+    namespaces: dict[str, Manifest] = {}
+    workload_plans: dict[str, WorkloadPlan] = {}
+    for i, w in enumerate(spec.workloads):
+        ports = service_ports(bound[w.name])
+        if not w.is_external and not ports and not w.service.extra_ports:
+            problems.append(
+                Problem(
+                    f"workloads[{i}]",
+                    f"no Gateway binds workload {w.name!r}, so its Service would have "
+                    "no ports; bind a Gateway to it or remove it",
+                    "MGW0120",
+                )
+            )
+        manifests = render_workload(w, ports)
+        if not w.is_external and w.create_namespace and w.namespace not in namespaces:
+            namespaces[w.namespace] = render_namespace(w.namespace)
+        creds = [
+            c for g in bound[w.name] if g.name in gateway_plans for c in gateway_plans[g.name].credentials
+        ]
+        workload_plans[w.name] = WorkloadPlan(w, ports, manifests, creds)
+        for m in manifests:
+            paths[(m["kind"], m["metadata"].get("namespace", ""), m["metadata"]["name"])] = f"workloads[{i}]"
+
+    drs = []
+    for i, dr in enumerate(spec.destination_rules):
+        m = render_destination_rule(dr)
+        drs.append((dr, m))
+        paths[("DestinationRule", dr.namespace, dr.name)] = f"destinationRules[{i}]"
+    vss = []
+    for i, vs in enumerate(spec.virtual_services):
+        m = render_virtual_service(vs)
+        vss.append((vs, m))
+        paths[("VirtualService", vs.namespace, vs.name)] = f"virtualServices[{i}]"
+
+    plan = MeshPlan(list(namespaces.values()), workload_plans, gateway_plans, drs, vss, [])
+    free_form = [m for _, m in drs]
+    free_form += [m for wp in workload_plans.values() if _free_form(wp.spec) for m in wp.manifests]
+    free_form += [g.manifest for g in gateway_plans.values() if g.spec.overrides]
+    free_form += [m for v, m in vss if v.overrides]
+    index = MeshIndex()
+    for w in spec.workloads:
+        if w.external is not None:
+            index.declare_workload(w.external.namespace, w.name, w.external.labels, w.external.service_ports)
+    index.add(m for m in plan.manifests() if m["kind"] not in ("Gateway", "VirtualService"))
+    index.add(failed)
+    for g in gateway_plans.values():
+        for c in g.credentials:
+            index.declare_secret(c.namespace, c.name)
+    diags: list[Diagnostic] = schema_diagnostics(free_form)
+    for g in gateway_plans.values():
+        diags.extend(index.check([g.manifest]))
+    for _, m in vss:
+        diags.extend(index.check([m]))
+    errors, warnings = diagnostics_to_problems(diags, paths)
+    problems.extend(errors)
+    if problems:
+        raise ConfigError(problems)
+    plan.warnings = warnings
+    return plan
+
+
+def _free_form(w: WorkloadSpec) -> bool:
+    return bool(w.overrides or w.tolerations or w.affinity)
+
+
+def tls_mode_of(spec: GatewaySpec, index: int) -> TLSMode | None:
+    tls = spec.servers[index].tls
+    return tls.mode if tls else None

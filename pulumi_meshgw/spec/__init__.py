@@ -1,0 +1,49 @@
+"""Typed, validated intent. Pure: no Pulumi imports."""
+
+from ._base import SpecModel, parse
+from .istio import (
+    ClientTLSSettings,
+    Destination,
+    DestinationRuleFields,
+    HTTPRoute,
+    Port,
+    Protocol,
+    Server,
+    ServerTLSSettings,
+    TCPRoute,
+    TLSMode,
+    TLSRoute,
+    TrafficPolicy,
+    VirtualServiceFields,
+)
+from .mesh import CONFIG_KEYS, MeshSpec
+from .resources import DestinationRuleSpec, GatewaySpec, VirtualServiceSpec, parse_gateway_ref
+from .workload import Cloud, Exposure, ExternalWorkload, WorkloadSpec
+
+__all__ = [
+    "CONFIG_KEYS",
+    "ClientTLSSettings",
+    "Cloud",
+    "Destination",
+    "DestinationRuleFields",
+    "DestinationRuleSpec",
+    "Exposure",
+    "ExternalWorkload",
+    "GatewaySpec",
+    "HTTPRoute",
+    "MeshSpec",
+    "Port",
+    "Protocol",
+    "Server",
+    "ServerTLSSettings",
+    "SpecModel",
+    "TCPRoute",
+    "TLSMode",
+    "TLSRoute",
+    "TrafficPolicy",
+    "VirtualServiceFields",
+    "VirtualServiceSpec",
+    "WorkloadSpec",
+    "parse",
+    "parse_gateway_ref",
+]
