@@ -41,6 +41,7 @@ class SpecModel(BaseModel):
         frozen=True,
         validate_default=True,
         arbitrary_types_allowed=True,
+        use_attribute_docstrings=True,
     )
 
     def dump(self) -> dict[str, Any]:

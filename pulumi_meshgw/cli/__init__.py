@@ -1,0 +1,36 @@
+"""The ``meshgw`` command line.
+
+Each subcommand lives in its own module and is registered on :data:`app` below, one line per
+command, so a new one (``meshgw check``) is a new module plus one ``app.command`` line.
+"""
+
+from __future__ import annotations
+
+import typer
+
+from pulumi_meshgw.cli.render import render_command
+
+__all__ = ["app", "main"]
+
+app = typer.Typer(
+    name="meshgw",
+    help="Istio gateways as Pulumi components: render and check stacks offline.",
+    no_args_is_help=True,
+    add_completion=False,
+    # Local variables in a traceback can hold config values and secrets.
+    pretty_exceptions_show_locals=False,
+)
+
+
+@app.callback()
+def _root() -> None:
+    """Istio gateways as Pulumi components: render and check stacks offline."""
+    # A callback keeps typer in multi-command mode while `render` is the only command.
+
+
+app.command("render")(render_command)
+
+
+def main() -> None:
+    """Run the ``meshgw`` console script."""
+    app(prog_name="meshgw")

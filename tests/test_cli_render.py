@@ -1,0 +1,165 @@
+"""Tests of ``meshgw render``: output, exit codes, messages and the analysis hook."""
+
+from __future__ import annotations
+
+import gc
+import os
+import subprocess
+import sys
+import types
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import pytest
+from typer.testing import CliRunner
+
+from pulumi_meshgw.cli import app
+from pulumi_meshgw.cli import render as render_module
+
+FIXTURE = Path(__file__).parent / "fixtures" / "offline_project"
+FILES = [
+    "001-namespace-cluster-apps.yaml",
+    "002-serviceaccount-apps-shop.yaml",
+    "003-secret-apps-shop-tls.yaml",
+    "004-deployment-apps-shop.yaml",
+    "005-gateway-apps-shop.yaml",
+    "graph.json",
+]
+
+runner = CliRunner()
+
+
+def rendered(out: Path) -> dict[str, bytes]:
+    return {p.name: p.read_bytes() for p in sorted(out.iterdir())}
+
+
+def test_render_by_stack_name(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    threshold = gc.get_threshold()
+    result = runner.invoke(
+        app, ["render", "--stack", "dev", "--out", str(out), "--project-dir", str(FIXTURE)]
+    )
+    assert result.exit_code == 0, result.output
+    assert gc.get_threshold() == threshold  # the command tunes the GC only while it runs
+    assert list(rendered(out)) == FILES
+    assert "project fixture, stack dev" in result.stdout
+    assert "7 resources registered, 5 manifests written to" in result.stdout
+    for kind in ("Deployment", "Gateway", "Namespace", "Secret", "ServiceAccount"):
+        assert kind in result.stdout
+    # The secure value cannot be decrypted offline: the user is told, on stderr.
+    assert "fixture:tlsKey" in result.stderr
+
+
+def test_render_by_stack_file_gives_the_same_bytes(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    by_name, by_file = tmp_path / "by-name", tmp_path / "by-file"
+    monkeypatch.chdir(FIXTURE)  # --project-dir defaults to the current directory
+    assert runner.invoke(app, ["render", "--stack", "dev", "--out", str(by_name)]).exit_code == 0
+    monkeypatch.chdir(tmp_path)  # the project is found from the file, not the cwd
+    result = runner.invoke(
+        app, ["render", str(FIXTURE / "stacks" / "Pulumi.dev.yaml"), "--out", str(by_file)]
+    )
+    assert result.exit_code == 0, result.output
+    assert rendered(by_file) == rendered(by_name)
+
+
+def test_config_error_is_one_red_message_and_exit_1(tmp_path: Path) -> None:
+    result = runner.invoke(
+        app, ["render", str(FIXTURE / "stacks" / "Pulumi.bad.yaml"), "--out", str(tmp_path)]
+    )
+    assert result.exit_code == 1
+    assert "error: fixture: 1 problem in the mesh configuration" in result.stderr
+    assert "items: list at least one host [MGW0001]" in result.stderr
+    assert "Traceback" not in result.output
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_missing_stack_lists_available_stacks(tmp_path: Path) -> None:
+    result = runner.invoke(app, ["render", "-s", "prod", "-o", str(tmp_path), "-C", str(FIXTURE)])
+    assert result.exit_code == 1
+    assert "stack 'prod' has no settings file Pulumi.prod.yaml" in result.stderr
+    assert result.stderr.rstrip().endswith("stacks with a settings file there: bad, dev")
+
+
+def test_missing_project_is_exit_1(tmp_path: Path) -> None:
+    result = runner.invoke(app, ["render", "-s", "dev", "-o", str(tmp_path / "out"), "-C", str(tmp_path)])
+    assert result.exit_code == 1 and "no Pulumi.yaml" in result.stderr
+
+
+def test_unwritable_output_is_exit_1(tmp_path: Path) -> None:
+    blocker = tmp_path / "file"
+    blocker.write_text("not a directory")
+    result = runner.invoke(app, ["render", "-s", "dev", "-o", str(blocker / "out"), "-C", str(FIXTURE)])
+    assert result.exit_code == 1 and "cannot write the render" in result.stderr
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["render", "--out", "x"],  # no stack
+        ["render", str(FIXTURE / "stacks" / "Pulumi.dev.yaml"), "--stack", "dev", "--out", "x"],  # both
+        ["render", "--stack", "dev"],  # no --out
+        ["render", "--stack", "dev", "--out", "x", "--bogus"],
+    ],
+)
+def test_usage_errors_exit_2(args: list[str]) -> None:
+    result = runner.invoke(app, args)
+    assert result.exit_code == 2, result.output
+
+
+def test_findings_from_the_analysis_hook_are_printed(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    received: list[Sequence[Mapping[str, Any]]] = []
+
+    def analyze_manifests(manifests: Sequence[Mapping[str, Any]]) -> list[str]:
+        received.append(manifests)
+        return ["IST0101 gateway selector matches no pods"]
+
+    fake = types.ModuleType("pulumi_meshgw.analysis")
+    fake.analyze_manifests = analyze_manifests  # type: ignore[attr-defined]
+    monkeypatch.setitem(sys.modules, "pulumi_meshgw.analysis", fake)
+    result = runner.invoke(app, ["render", "-s", "dev", "-o", str(tmp_path), "-C", str(FIXTURE)])
+    assert result.exit_code == 0, result.output
+    assert "1 finding(s):" in result.stdout and "IST0101 gateway selector matches no pods" in result.stdout
+    (manifests,) = received
+    assert [m["kind"] for m in manifests] == [
+        "Namespace",
+        "ServiceAccount",
+        "Secret",
+        "Deployment",
+        "Gateway",
+    ]
+    assert all(type(m) is dict for m in manifests)  # plain data for the pure analysis layer
+
+
+def test_analysis_hook_is_skipped_when_absent(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setitem(sys.modules, "pulumi_meshgw.analysis", types.ModuleType("pulumi_meshgw.analysis"))
+    assert render_module.analyze([{"kind": "Gateway"}]) == []
+    monkeypatch.setitem(sys.modules, "pulumi_meshgw.analysis", None)  # import raises ModuleNotFoundError
+    assert render_module.analyze([{"kind": "Gateway"}]) == []
+
+
+def test_python_dash_m_is_byte_for_byte_stable_across_hash_seeds(tmp_path: Path) -> None:
+    outputs = []
+    for seed in ("1", "2"):
+        out = tmp_path / f"seed{seed}"
+        env = {**os.environ, "PYTHONHASHSEED": seed}
+        subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "pulumi_meshgw",
+                "render",
+                "-s",
+                "dev",
+                "-o",
+                str(out),
+                "-C",
+                str(FIXTURE),
+            ],
+            check=True,
+            env=env,
+            capture_output=True,
+        )
+        outputs.append(rendered(out))
+    assert list(outputs[0]) == FILES
+    assert outputs[0] == outputs[1]
