@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 from .errors import ConfigError, MeshgwError, Problem
 from .spec import (
     DestinationRuleSpec,
+    EgressGatewaySpec,
     GatewaySpec,
     MeshSpec,
     Server,
@@ -26,6 +27,7 @@ if TYPE_CHECKING:
     from .components import (
         ComponentConfigError,
         DestinationRule,
+        EgressGateway,
         ExistingWorkload,
         Gateway,
         GatewayWorkload,
@@ -39,6 +41,7 @@ __version__ = "0.1.0"
 _COMPONENTS = {
     "ComponentConfigError",
     "DestinationRule",
+    "EgressGateway",
     "ExistingWorkload",
     "Gateway",
     "GatewayWorkload",
@@ -52,6 +55,8 @@ __all__ = [
     "ConfigError",
     "DestinationRule",
     "DestinationRuleSpec",
+    "EgressGateway",
+    "EgressGatewaySpec",
     "ExistingWorkload",
     "Gateway",
     "GatewaySpec",

@@ -19,18 +19,29 @@ from pathlib import Path
 from typing import Any, Literal
 
 from .analysis.diagnostics import Diagnostic, Level
+from .analysis.egress import check_egress_consistency
 from .analysis.index import MeshIndex
 from .analysis.schema import validate_manifest
 from .errors import ConfigError, Problem
-from .render._meta import Manifest
+from .render._meta import Manifest, deep_merge
+from .render.ca_secret import render_ca_secret
 from .render.certificate import render_certificate
 from .render.destination_rule import render_destination_rule
+from .render.egress import (
+    EgressObjects,
+    credential_name_for,
+    egress_service_ports,
+    render_client_policies,
+    render_egress,
+    render_sidecars,
+)
 from .render.gateway import render_gateway
 from .render.namespace import render_namespace
 from .render.secret import render_tls_secret
 from .render.service import ServicePortSpec
 from .render.virtual_service import render_virtual_service
 from .render.workload import render_workload
+from .spec.egress import EgressGatewaySpec
 from .spec.istio import CertManager, ConfigPem, SelfSigned, TLSMode
 from .spec.mesh import MeshSpec
 from .spec.resources import DestinationRuleSpec, GatewaySpec, VirtualServiceSpec
@@ -38,10 +49,12 @@ from .spec.workload import WorkloadSpec
 
 __all__ = [
     "Credential",
+    "EgressPlan",
     "GatewayPlan",
     "MeshPlan",
     "WorkloadPlan",
     "diagnostics_to_problems",
+    "plan_egress",
     "plan_gateway",
     "plan_mesh",
     "service_ports",
@@ -111,6 +124,9 @@ class MeshPlan:
     destination_rules: list[tuple[DestinationRuleSpec, Manifest]]
     virtual_services: list[tuple[VirtualServiceSpec, Manifest]]
     warnings: list[Problem]
+    egress_gateways: dict[str, EgressPlan] = field(default_factory=dict)
+    egress_sidecars: list[Manifest] = field(default_factory=list)
+    """One Sidecar per client namespace, merged across the egress gateways that serve it."""
 
     def manifests(self) -> list[Manifest]:
         """All objects known before deploy time, in apply order."""
@@ -120,6 +136,9 @@ class MeshPlan:
         for g in self.gateways.values():
             out.extend(c.manifest for c in g.credentials if c.manifest is not None)
             out.append(g.manifest)
+        for e in self.egress_gateways.values():
+            out.extend(e.manifests(namespace=False, sidecars=False))
+        out.extend(self.egress_sidecars)
         out.extend(m for _, m in self.destination_rules)
         out.extend(m for _, m in self.virtual_services)
         return out
@@ -429,7 +448,8 @@ def plan_mesh(spec: MeshSpec, *, base_dir: Path | None = None) -> MeshPlan:
         vss.append((vs, m))
         paths[("VirtualService", vs.namespace, vs.name)] = f"virtualServices[{i}]"
 
-    plan = MeshPlan(list(namespaces.values()), workload_plans, gateway_plans, drs, vss, [])
+    egress, sidecars = _plan_mesh_egress(spec, namespaces, problems, base_dir=base_dir)
+    plan = MeshPlan(list(namespaces.values()), workload_plans, gateway_plans, drs, vss, [], egress, sidecars)
     free_form = [m for _, m in drs]
     free_form += [m for wp in workload_plans.values() if _free_form(wp.spec) for m in wp.manifests]
     free_form += [g.manifest for g in gateway_plans.values() if g.spec.overrides]
@@ -446,10 +466,13 @@ def plan_mesh(spec: MeshSpec, *, base_dir: Path | None = None) -> MeshPlan:
     diags: list[Diagnostic] = schema_diagnostics(free_form)
     for g in gateway_plans.values():
         diags.extend(index.check([g.manifest]))
+    egress_errors, egress_warnings = _check_mesh_egress(index, egress, spec)
     for _, m in vss:
         diags.extend(index.check([m]))
     errors, warnings = diagnostics_to_problems(diags, paths)
     problems.extend(errors)
+    problems.extend(egress_errors)
+    warnings.extend(egress_warnings)
     if problems:
         raise ConfigError(problems)
     plan.warnings = warnings
@@ -463,3 +486,278 @@ def _free_form(w: WorkloadSpec) -> bool:
 def tls_mode_of(spec: GatewaySpec, index: int) -> TLSMode | None:
     tls = spec.servers[index].tls
     return tls.mode if tls else None
+
+
+# -- egress gateways ------------------------------------------------------------------------------
+#
+# An egress gateway is planned on its own (plan_egress), so the EgressGateway component can use it
+# without a Mesh; plan_mesh adds what only the whole mesh can know (_plan_mesh_egress): destinations
+# claimed by two egress gateways, and one Sidecar and one NetworkPolicy per client namespace however
+# many egress gateways serve it.
+
+
+@dataclass
+class EgressPlan:
+    """Everything one egress gateway registers, checked for consistency.
+
+    Attributes:
+        spec: The egress gateway.
+        workload: Its workload (exposure ``cluster``).
+        ports: The workload Service's ports (one per listener port).
+        workload_manifests: ServiceAccount, RBAC, Deployment, Service, HPA, PDB.
+        namespace: The Namespace, when the workload creates it.
+        credentials: Origination Secrets (client certificates, CA bundles) in the gateway's namespace.
+        objects: The Istio and policy objects, in apply order.
+        client_policies: This gateway's NetworkPolicy in each client namespace.
+        sidecars: The client namespaces' Sidecars as this gateway alone needs them (a Mesh merges
+            them across egress gateways instead: :attr:`MeshPlan.egress_sidecars`).
+    """
+
+    spec: EgressGatewaySpec
+    workload: WorkloadSpec
+    ports: list[ServicePortSpec]
+    workload_manifests: list[Manifest]
+    namespace: Manifest | None
+    credentials: list[Credential]
+    objects: EgressObjects
+    client_policies: list[Manifest]
+    sidecars: list[Manifest]
+
+    def manifests(self, *, namespace: bool = True, sidecars: bool = True) -> list[Manifest]:
+        """All objects known before deploy time, in apply order: Namespace, workload, origination
+        Secrets, Gateway, policy, telemetry, ServiceEntries, DestinationRules, VirtualServices, and
+        the client lock-down last, so that it closes the direct way out only once the way through
+        the gateway exists."""
+        out = [self.namespace] if namespace and self.namespace is not None else []
+        out.extend(self.workload_manifests)
+        out.extend(c.manifest for c in self.credentials if c.manifest is not None)
+        out.extend(self.objects.manifests())
+        out.extend(self.client_policies)
+        if sidecars:
+            out.extend(self.sidecars)
+        return out
+
+    def destinations(self) -> list[dict[str, Any]]:
+        """The destinations as outputs: ``host``, ``port``, ``mode`` and the port applications call."""
+        return [
+            {"host": d.host, "port": d.external_port, "mode": d.mode.value, "meshPort": d.mesh_port}
+            for d in self.spec.destinations
+        ]
+
+
+def _egress_credentials(
+    spec: EgressGatewaySpec, base_dir: Path, prefix: str, problems: list[Problem]
+) -> list[Credential]:
+    out: list[Credential] = []
+    for i, d in enumerate(spec.destinations):
+        name = credential_name_for(spec, d)
+        o = d.tls_origination
+        if name is None or o.credential_name is not None:
+            continue  # nothing to verify against but the OS trust store, or an existing Secret
+        path = f"{prefix}.destinations[{i}].origination".lstrip(".")
+        common: dict[str, Any] = {
+            "gateway": spec.name,
+            "server_index": i,
+            "namespace": spec.namespace,
+            "hosts": (),
+            "needs_ca": False,
+        }
+        if o.ca_certificates is not None:
+            ca = _read_pem(o.ca_certificates, f"{path}.caCertificates", base_dir, problems)
+            if ca is not None:
+                secret = render_ca_secret(name, spec.namespace, ca, owner=spec.name)
+                out.append(
+                    Credential(name=secret["metadata"]["name"], source="files", manifest=secret, **common)
+                )
+        if o.mode != "MUTUAL":
+            continue
+        if o.client_certificate is not None and o.private_key is not None:
+            cert = _read_pem(o.client_certificate, f"{path}.clientCertificate", base_dir, problems)
+            key = _read_pem(o.private_key, f"{path}.privateKey", base_dir, problems)
+            if cert is None or key is None:
+                continue
+            found: list[Problem] = []
+            _check_pem_pair(cert, key, (), path, found)
+            problems.extend(
+                Problem(p.path.replace(".serverCertificate", ".clientCertificate"), p.message, p.code)
+                for p in found
+            )
+            secret = render_tls_secret(name, spec.namespace, cert, key, owner=spec.name)
+            out.append(Credential(name=name, source="files", manifest=secret, **common))
+            continue
+        src = o.certificate
+        if src is None:
+            continue
+        if src.self_signed is not None:
+            out.append(Credential(name=name, source="self_signed", self_signed=src.self_signed, **common))
+        elif src.config is not None:
+            # config.ca, when given, lands in the same Secret as ca.crt, which Istio reads as the CA
+            # that verifies the server (there is no <name>-cacert Secret to take precedence).
+            out.append(Credential(name=name, source="config", config_keys=src.config, **common))
+        elif src.cert_manager is not None:
+            cm = src.cert_manager
+            cert_obj = render_certificate(
+                name, spec.namespace, name, list(cm.dns_names or [spec.service_fqdn]), cm, owner=spec.name
+            )
+            # A client certificate: without clientAuth in the extended key usage, partners that check
+            # it refuse the handshake.
+            cert_obj = deep_merge(
+                cert_obj, {"spec": {"usages": ["client auth", "digital signature", "key encipherment"]}}
+            )
+            out.append(Credential(name=name, source="cert_manager", manifest=cert_obj, **common))
+    return out
+
+
+def _object_problems(prefix: str, diags: Sequence[Diagnostic]) -> tuple[list[Problem], list[Problem]]:
+    errors: list[Problem] = []
+    warnings: list[Problem] = []
+    for d in diags:
+        where = f"{d.kind} {d.object_ref} {d.path}".strip()
+        p = Problem(f"{prefix}: {where}" if prefix else where, d.message, d.code)
+        (errors if d.level is Level.ERROR else warnings).append(p)
+    return errors, warnings
+
+
+def plan_egress(spec: EgressGatewaySpec, *, base_dir: Path | None = None, prefix: str = "") -> EgressPlan:
+    """Plan one egress gateway: its workload, origination Secrets and Istio objects, checked.
+
+    Checks, all collected before raising once: certificate files (readable PEM, certificate and key
+    match, in date); the objects' mutual consistency (ports, protocols, subsets, SNI and TLS agree
+    across ServiceEntry, Gateway, DestinationRules and VirtualServices; see
+    :mod:`pulumi_meshgw.analysis.egress`); the Gateway and routes against the workload's Service
+    (:class:`~pulumi_meshgw.analysis.index.MeshIndex`); and the schemas of objects that carry
+    free-form content (``overrides``, tolerations, affinity).
+
+    Args:
+        spec: The egress gateway.
+        base_dir: Where relative certificate file paths resolve. Default: the working directory.
+        prefix: The config path of ``spec`` (``egressGateways[0]``), for messages.
+
+    Returns:
+        The plan.
+
+    Raises:
+        ConfigError: any problem, each with its config path.
+    """
+    problems: list[Problem] = []
+    credentials = _egress_credentials(spec, base_dir or Path.cwd(), prefix, problems)
+    workload = spec.workload_spec
+    ports = egress_service_ports(spec)
+    workload_manifests = render_workload(workload, ports)
+    objects = render_egress(spec)
+    rendered = [*workload_manifests, *objects.manifests()]
+    diags = check_egress_consistency(rendered)
+    index = MeshIndex()
+    index.add(m for m in rendered if m["kind"] not in ("Gateway", "VirtualService"))
+    diags.extend(index.check([objects.gateway]))
+    diags.extend(index.check(objects.virtual_services))
+    if spec.overrides:
+        diags.extend(schema_diagnostics(objects.manifests()))
+    if _free_form(workload):
+        diags.extend(schema_diagnostics(workload_manifests))
+    errors, _ = _object_problems(prefix, diags)
+    problems.extend(errors)
+    if problems:
+        raise ConfigError(problems)
+    namespace = render_namespace(workload.namespace) if workload.create_namespace else None
+    return EgressPlan(
+        spec=spec,
+        workload=workload,
+        ports=ports,
+        workload_manifests=workload_manifests,
+        namespace=namespace,
+        credentials=credentials,
+        objects=objects,
+        client_policies=render_client_policies(objects.lockdown),
+        sidecars=render_sidecars(objects.lockdown),
+    )
+
+
+def _plan_mesh_egress(
+    spec: MeshSpec, namespaces: dict[str, Manifest], problems: list[Problem], *, base_dir: Path | None
+) -> tuple[dict[str, EgressPlan], list[Manifest]]:
+    """Plan every egress gateway of a mesh, add their Namespaces to ``namespaces``, check what two
+    egress gateways (or an egress gateway and a workload) could get wrong together, and merge the
+    client namespaces' Sidecars: exactly one per namespace (IST0111), however many egress gateways
+    serve it.
+
+    Problems are appended to ``problems``.
+
+    Returns:
+        The plans by name, and the merged Sidecars.
+    """
+    plans: dict[str, EgressPlan] = {}
+    workloads = {(w.pod_namespace, w.name): i for i, w in enumerate(spec.workloads)}
+    claims: dict[tuple[str, int], tuple[int, int]] = {}
+    hosts: dict[str, tuple[int, int]] = {}
+    for i, e in enumerate(spec.egress_gateways):
+        before = len(problems)
+        w = workloads.get((e.namespace, e.name))
+        if w is not None:
+            problems.append(
+                Problem(
+                    f"egressGateways[{i}].name",
+                    f"workload {e.namespace}/{e.name} is already declared by workloads[{w}]; give the "
+                    "egress gateway another name or namespace",
+                    "MGW0101",
+                )
+            )
+        for j, d in enumerate(e.destinations):
+            key = (d.host, d.external_port)
+            prev = claims.get(key)
+            if prev is not None and prev[0] != i:
+                other = spec.egress_gateways[prev[0]].name
+                problems.append(
+                    Problem(
+                        f"egressGateways[{i}].destinations[{j}]",
+                        f"{d.host}:{d.external_port} is already claimed by egressGateways[{prev[0]}]"
+                        f".destinations[{prev[1]}] (egress gateway {other!r}); a destination leaves "
+                        "through exactly one egress gateway: remove it from one of them",
+                        "MGW0310",
+                    )
+                )
+                continue
+            claims.setdefault(key, (i, j))
+            first = hosts.setdefault(d.host, (i, j))
+            if first[0] != i:
+                other = spec.egress_gateways[first[0]].name
+                problems.append(
+                    Problem(
+                        f"egressGateways[{i}].destinations[{j}].host",
+                        f"{d.host} already leaves through egress gateway {other!r} "
+                        f"(egressGateways[{first[0]}].destinations[{first[1]}]); every port of a host "
+                        "must use the same egress gateway, because sidecars take the route for a host "
+                        "from one mesh-bound VirtualService",
+                        "IST0109",
+                    )
+                )
+        try:
+            plan = plan_egress(e, base_dir=base_dir, prefix=f"egressGateways[{i}]")
+        except ConfigError as err:
+            problems.extend(err.problems)
+            continue
+        if len(problems) > before:
+            # Already reported as a claim conflict; indexing it would report each host again (IST0109).
+            continue
+        plans[e.name] = plan
+        if e.workload_spec.create_namespace and e.namespace not in namespaces:
+            namespaces[e.namespace] = render_namespace(e.namespace)
+    sidecars = render_sidecars([r for p in plans.values() for r in p.objects.lockdown])
+    return plans, sidecars
+
+
+def _check_mesh_egress(
+    index: MeshIndex, plans: Mapping[str, EgressPlan], spec: MeshSpec
+) -> tuple[list[Problem], list[Problem]]:
+    """Check each egress gateway's Gateway and routes against everything else in the mesh (routes
+    of other VirtualServices for the same host, IST0109; conflicting Gateways, IST0145)."""
+    errors: list[Problem] = []
+    warnings: list[Problem] = []
+    position = {e.name: i for i, e in enumerate(spec.egress_gateways)}
+    for name, p in plans.items():
+        diags = index.check([p.objects.gateway])
+        diags.extend(index.check(p.objects.virtual_services))
+        e, w = _object_problems(f"egressGateways[{position[name]}]", diags)
+        errors.extend(e)
+        warnings.extend(w)
+    return errors, warnings

@@ -47,12 +47,17 @@ def ingress_program(**server_tls: Any) -> Callable[[], None]:
             "public",
             exposure="public",
             servers=[
-                {"port": {"number": 80, "name": "http", "protocol": "HTTP"}, "hosts": ["shop.example.com"],
-                 "tls": {"httpsRedirect": True}},
+                {
+                    "port": {"number": 80, "name": "http", "protocol": "HTTP"},
+                    "hosts": ["shop.example.com"],
+                    "tls": {"httpsRedirect": True},
+                },
                 {**HTTPS, "tls": tls},
             ],
         )
-        VirtualService("shop", namespace="shop", hosts=["shop.example.com"], gateways=[gw.gateway], http=ROUTE)
+        VirtualService(
+            "shop", namespace="shop", hosts=["shop.example.com"], gateways=[gw.gateway], http=ROUTE
+        )
 
     return program
 
@@ -75,15 +80,25 @@ def test_ingress_gateway_parents_and_order() -> None:
     assert {"serviceaccount:istio-ingress/public", "role:istio-ingress/public"} <= deps(rec, binding)
     assert "rolebinding:istio-ingress/public" in deps(rec, secret)
     assert "secret:istio-ingress/public-https-cert" in deps(rec, deployment)
-    assert {"deployment:istio-ingress/public", "service:istio-ingress/public",
-            "secret:istio-ingress/public-https-cert"} <= deps(rec, gw_cr)
+    assert {
+        "deployment:istio-ingress/public",
+        "service:istio-ingress/public",
+        "secret:istio-ingress/public-https-cert",
+    } <= deps(rec, gw_cr)
     vs = named(rec, "shop")
     assert vs.type == "kubernetes:networking.istio.io/v1:VirtualService"
     assert "gateway:istio-ingress/public" in deps(rec, vs)
     assert vs.inputs["spec"]["gateways"] == ["istio-ingress/public"]
     # Apply order puts every dependency first.
     order = [m.resource.name for m in rec.manifests()]
-    for before, after in [(ns, sa), (sa, binding), (binding, secret), (secret, deployment), (deployment, gw_cr), (gw_cr, vs)]:
+    for before, after in [
+        (ns, sa),
+        (sa, binding),
+        (binding, secret),
+        (secret, deployment),
+        (deployment, gw_cr),
+        (gw_cr, vs),
+    ]:
         assert order.index(before.name) < order.index(after.name)
 
 
@@ -91,7 +106,9 @@ def test_service_ports_follow_the_servers() -> None:
     rec = run(ingress_program())
     svc = named(rec, "service:istio-ingress/public")
     assert [(p["name"], p["port"]) for p in svc.inputs["spec"]["ports"]] == [
-        ("status-port", 15021), ("http", 80), ("https", 443)
+        ("status-port", 15021),
+        ("http", 80),
+        ("https", 443),
     ]
 
 
@@ -100,11 +117,25 @@ def test_tls_material_is_secret_and_never_plain() -> None:
 
     def program() -> None:
         pulumi.Config("meshgw")  # the key names below live in the meshgw namespace
-        IngressGateway("public", exposure="public",
-                       servers=[{**HTTPS, "tls": {"mode": "SIMPLE", "certificate": {"config": {"cert": "shopCert", "key": "shopKey"}}}}])
+        IngressGateway(
+            "public",
+            exposure="public",
+            servers=[
+                {
+                    **HTTPS,
+                    "tls": {
+                        "mode": "SIMPLE",
+                        "certificate": {"config": {"cert": "shopCert", "key": "shopKey"}},
+                    },
+                }
+            ],
+        )
 
-    rec = run(program, config={"meshgw:shopCert": cert, "meshgw:shopKey": key},
-              secret_keys=["meshgw:shopCert", "meshgw:shopKey"])
+    rec = run(
+        program,
+        config={"meshgw:shopCert": cert, "meshgw:shopKey": key},
+        secret_keys=["meshgw:shopCert", "meshgw:shopKey"],
+    )
     secret = named(rec, "secret:istio-ingress/public-https-cert")
     assert "stringData" in secret.secret_fields
     text = repr(rec)
@@ -117,15 +148,20 @@ def test_self_signed_key_is_secret() -> None:
     assert key.type == "tls:index/privateKey:PrivateKey"
     secret = named(rec, "secret:istio-ingress/public-https-cert")
     assert secret.secret_fields == {"stringData"}
-    assert {"istio-ingress/public-https-cert-cert", "istio-ingress/public-https-cert-key"} <= deps(rec, secret)
+    assert {"istio-ingress/public-https-cert-cert", "istio-ingress/public-https-cert-key"} <= deps(
+        rec, secret
+    )
 
 
 def test_file_certificates(tmp_path: Path) -> None:
     cert, key = make_pem(["shop.example.com"])
     (tmp_path / "tls.crt").write_text(cert)
     (tmp_path / "tls.key").write_text(key)
-    rec = run(ingress_program(mode="SIMPLE", serverCertificate=str(tmp_path / "tls.crt"),
-                              privateKey=str(tmp_path / "tls.key")))
+    rec = run(
+        ingress_program(
+            mode="SIMPLE", serverCertificate=str(tmp_path / "tls.crt"), privateKey=str(tmp_path / "tls.key")
+        )
+    )
     secret = named(rec, "secret:istio-ingress/public-https-cert")
     assert secret.inputs["stringData"] == SECRET or "stringData" in secret.secret_fields
     gw = named(rec, "gateway:istio-ingress/public")
@@ -135,10 +171,20 @@ def test_file_certificates(tmp_path: Path) -> None:
 def test_separate_workload_and_gateways_share_pods() -> None:
     def program() -> None:
         w = GatewayWorkload("edge", namespace="edge", exposure="cluster")
-        a = Gateway("a", workload=w, servers=[{"port": {"number": 80, "name": "http", "protocol": "HTTP"},
-                                               "hosts": ["a.example.com"]}])
-        Gateway("b", workload=w, servers=[{"port": {"number": 80, "name": "http", "protocol": "HTTP"},
-                                           "hosts": ["b.example.com"]}])
+        a = Gateway(
+            "a",
+            workload=w,
+            servers=[
+                {"port": {"number": 80, "name": "http", "protocol": "HTTP"}, "hosts": ["a.example.com"]}
+            ],
+        )
+        Gateway(
+            "b",
+            workload=w,
+            servers=[
+                {"port": {"number": 80, "name": "http", "protocol": "HTTP"}, "hosts": ["b.example.com"]}
+            ],
+        )
         VirtualService("a", namespace="apps", hosts=["a.example.com"], gateways=[a], http=ROUTE)
         VirtualService("b", namespace="apps", hosts=["b.example.com"], gateways=["edge/b"], http=ROUTE)
 
@@ -150,9 +196,17 @@ def test_separate_workload_and_gateways_share_pods() -> None:
 
 def test_existing_workload_needs_no_resources() -> None:
     def program() -> None:
-        legacy = GatewayWorkload.existing("istio-ingressgateway", namespace="istio-system",
-                                          labels={"istio": "ingressgateway"}, service_ports=[80, 443])
-        Gateway("legacy", workload=legacy, servers=[{**HTTPS, "tls": {"mode": "SIMPLE", "certificate": {"selfSigned": {}}}}])
+        legacy = GatewayWorkload.existing(
+            "istio-ingressgateway",
+            namespace="istio-system",
+            labels={"istio": "ingressgateway"},
+            service_ports=[80, 443],
+        )
+        Gateway(
+            "legacy",
+            workload=legacy,
+            servers=[{**HTTPS, "tls": {"mode": "SIMPLE", "certificate": {"selfSigned": {}}}}],
+        )
 
     rec = run(program)
     gw = named(rec, "gateway:istio-system/legacy")
@@ -163,8 +217,11 @@ def test_existing_workload_needs_no_resources() -> None:
 
 def test_route_to_unserved_host_fails_preview_with_code() -> None:
     def program() -> None:
-        gw = IngressGateway("public", exposure="public",
-                            servers=[{**HTTPS, "tls": {"mode": "SIMPLE", "certificate": {"selfSigned": {}}}}])
+        gw = IngressGateway(
+            "public",
+            exposure="public",
+            servers=[{**HTTPS, "tls": {"mode": "SIMPLE", "certificate": {"selfSigned": {}}}}],
+        )
         VirtualService("shop", namespace="shop", hosts=["shop.exmple.com"], gateways=[gw.gateway], http=ROUTE)
 
     with pytest.raises(ComponentConfigError) as info:
@@ -178,17 +235,35 @@ def test_route_to_unserved_host_fails_preview_with_code() -> None:
 
 def test_route_to_undeclared_gateway() -> None:
     def program() -> None:
-        VirtualService("shop", namespace="shop", hosts=["shop.example.com"], gateways=["istio-ingress/public"], http=ROUTE)
+        VirtualService(
+            "shop",
+            namespace="shop",
+            hosts=["shop.example.com"],
+            gateways=["istio-ingress/public"],
+            http=ROUTE,
+        )
 
-    with pytest.raises(ComponentConfigError, match="gateway istio-ingress/public is not declared in this program"):
+    with pytest.raises(
+        ComponentConfigError, match="gateway istio-ingress/public is not declared in this program"
+    ):
         run(program)
 
 
 def test_conflicting_gateways_fail() -> None:
     def program() -> None:
         w = GatewayWorkload("edge", namespace="edge", exposure="cluster")
-        Gateway("a", workload=w, servers=[{"port": {"number": 80, "name": "http", "protocol": "HTTP"}, "hosts": ["*.example.com"]}])
-        Gateway("b", workload=w, servers=[{"port": {"number": 80, "name": "web", "protocol": "HTTP"}, "hosts": ["b.example.com"]}])
+        Gateway(
+            "a",
+            workload=w,
+            servers=[
+                {"port": {"number": 80, "name": "http", "protocol": "HTTP"}, "hosts": ["*.example.com"]}
+            ],
+        )
+        Gateway(
+            "b",
+            workload=w,
+            servers=[{"port": {"number": 80, "name": "web", "protocol": "HTTP"}, "hosts": ["b.example.com"]}],
+        )
 
     with pytest.raises(ComponentConfigError) as info:
         run(program)
@@ -200,8 +275,13 @@ def test_bad_mesh_registers_nothing() -> None:
     caught: list[ComponentConfigError] = []
 
     def program() -> None:
-        bad_route = {"name": "x", "namespace": "x", "hosts": ["nope.example.com"],
-                     "gateways": ["istio-ingress/public"], "http": ROUTE}
+        bad_route = {
+            "name": "x",
+            "namespace": "x",
+            "hosts": ["nope.example.com"],
+            "gateways": ["istio-ingress/public"],
+            "http": ROUTE,
+        }
         try:
             Mesh("mesh", {**minimal_mesh(), "virtualServices": [bad_route]})
         except ComponentConfigError as err:
@@ -230,9 +310,18 @@ def test_destination_rule_orders_before_routes_using_its_subsets() -> None:
     def program() -> None:
         gw = IngressGateway("public", exposure="public", servers=[{**HTTPS, "tls": {"mode": "PASSTHROUGH"}}])
         DestinationRule("shop", namespace="shop", host="shop", subsets=[{"name": "v1", "labels": {"v": "1"}}])
-        VirtualService("shop", namespace="shop", hosts=["shop.example.com"], gateways=[gw.gateway],
-                       tls=[{"match": [{"sniHosts": ["shop.example.com"]}],
-                             "route": [{"destination": {"host": "shop", "subset": "v1"}}]}])
+        VirtualService(
+            "shop",
+            namespace="shop",
+            hosts=["shop.example.com"],
+            gateways=[gw.gateway],
+            tls=[
+                {
+                    "match": [{"sniHosts": ["shop.example.com"]}],
+                    "route": [{"destination": {"host": "shop", "subset": "v1"}}],
+                }
+            ],
+        )
 
     rec = run(program)
     vs = rec.by_name("shop", "kubernetes:networking.istio.io/v1:VirtualService")
@@ -244,13 +333,24 @@ def test_escape_hatches() -> None:
         gw = IngressGateway(
             "public",
             exposure="public",
-            workload={"overrides": {"Deployment": {"spec": {"template": {"spec": {"priorityClassName": "edge"}}}},
-                                    "Service": {"metadata": {"annotations": {"x/y": "z"}}}}},
+            workload={
+                "overrides": {
+                    "Deployment": {"spec": {"template": {"spec": {"priorityClassName": "edge"}}}},
+                    "Service": {"metadata": {"annotations": {"x/y": "z"}}},
+                }
+            },
             servers=[{**HTTPS, "tls": {"mode": "PASSTHROUGH"}}],
         )
-        VirtualService("shop", namespace="shop", hosts=["shop.example.com"], gateways=[gw.gateway],
-                       tls=[{"match": [{"sniHosts": ["shop.example.com"]}], "route": [{"destination": {"host": "shop"}}]}],
-                       overrides={"metadata": {"labels": {"team": "shop"}}})
+        VirtualService(
+            "shop",
+            namespace="shop",
+            hosts=["shop.example.com"],
+            gateways=[gw.gateway],
+            tls=[
+                {"match": [{"sniHosts": ["shop.example.com"]}], "route": [{"destination": {"host": "shop"}}]}
+            ],
+            overrides={"metadata": {"labels": {"team": "shop"}}},
+        )
         assert gw.workload.deployment is not None and gw.gateway.gateway is not None
 
     rec = run(program)
@@ -271,4 +371,9 @@ def test_mesh_registers_in_dependency_order() -> None:
     rec = run(lambda: Mesh("mesh", minimal_mesh()))
     order = [m.kind for m in rec.manifests()]
     assert order.index("Namespace") == 0
-    assert order.index("Secret") < order.index("Deployment") < order.index("Gateway") < order.index("VirtualService")
+    assert (
+        order.index("Secret")
+        < order.index("Deployment")
+        < order.index("Gateway")
+        < order.index("VirtualService")
+    )

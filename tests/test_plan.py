@@ -14,7 +14,7 @@ from pulumi_meshgw.errors import ConfigError
 from pulumi_meshgw.plan import MeshPlan, plan_mesh, service_ports
 from pulumi_meshgw.spec import GatewaySpec, MeshSpec
 
-from .conftest import minimal_mesh, stack_config
+from .conftest import STACKS, minimal_mesh, stack_config
 
 
 def plan(config: dict[str, Any], base_dir: Path | None = None) -> MeshPlan:
@@ -29,7 +29,7 @@ def plan_errors(config: dict[str, Any], base_dir: Path | None = None) -> list[st
 
 @pytest.mark.parametrize("env", ["dev", "staging", "prod"])
 def test_stack_configs_plan_and_pass_schema(env: str) -> None:
-    p = plan(stack_config(env))
+    p = plan(stack_config(env), STACKS)  # file paths resolve where the stack program runs
     manifests = p.manifests()
     assert manifests
     assert validate_manifests(manifests) == []
@@ -276,8 +276,8 @@ def test_cert_manager_certificate_in_pod_namespace() -> None:
 
 
 def test_plan_is_deterministic() -> None:
-    a = plan(stack_config("prod")).manifests()
-    b = plan(stack_config("prod")).manifests()
+    a = plan(stack_config("prod"), STACKS).manifests()
+    b = plan(stack_config("prod"), STACKS).manifests()
     assert a == b
 
 

@@ -1,6 +1,7 @@
 """The thin Pulumi layer: validate, render, check, register. Imports pulumi."""
 
 from ._runtime import ComponentConfigError
+from .egress import EgressGateway
 from .gateway import Gateway
 from .ingress import IngressGateway
 from .mesh import Mesh
@@ -10,6 +11,7 @@ from .workload import ExistingWorkload, GatewayWorkload
 __all__ = [
     "ComponentConfigError",
     "DestinationRule",
+    "EgressGateway",
     "ExistingWorkload",
     "Gateway",
     "GatewayWorkload",

@@ -11,6 +11,7 @@ import pulumi
 from ..plan import MeshPlan, plan_mesh
 from ..spec.mesh import MeshSpec
 from ._runtime import child_name, current_state, register_manifest, validated
+from .egress import EgressGateway, register_egress_sidecars
 from .gateway import Gateway
 from .routes import DestinationRule, VirtualService
 from .workload import ExistingWorkload, GatewayWorkload
@@ -23,8 +24,9 @@ class Mesh(pulumi.ComponentResource):
 
     The whole spec is validated and cross-checked first; if anything is wrong, nothing is registered
     and one error lists every problem with its config path. Order: Namespaces, then per workload its
-    ServiceAccount and RBAC, TLS Secrets, Deployment and Service; then Gateways; then
-    DestinationRules; then VirtualServices, each depending on the Gateways it binds.
+    ServiceAccount and RBAC, TLS Secrets, Deployment and Service; then Gateways; then egress
+    gateways and the client namespaces' Sidecars; then DestinationRules; then VirtualServices, each
+    depending on the Gateways it binds.
 
     Args:
         resource_name: Pulumi name.
@@ -35,6 +37,8 @@ class Mesh(pulumi.ComponentResource):
     Attributes:
         workloads: ``{name: GatewayWorkload | ExistingWorkload}``.
         gateways: ``{name: Gateway}``.
+        egress_gateways: ``{name: EgressGateway}``.
+        egress_sidecars: ``{client namespace: Sidecar}``, one per namespace for all egress gateways.
         destination_rules: ``{"namespace/name": DestinationRule}``.
         virtual_services: ``{"namespace/name": VirtualService}``.
         plan: The checked plan (rendered objects, warnings).
@@ -80,6 +84,18 @@ class Mesh(pulumi.ComponentResource):
                 name, workload=self.workloads[gp.spec.workload], spec=gp.spec, opts=child, _plan=gp
             )
             state.index.add([gp.manifest])
+        # Egress gateways after the ingress gateways; each registers its own objects and client
+        # NetworkPolicies, and the Mesh registers one Sidecar per client namespace for all of them.
+        self.egress_gateways: dict[str, EgressGateway] = {}
+        for name, ep in plan.egress_gateways.items():
+            self.egress_gateways[name] = EgressGateway(
+                name, spec=ep.spec, opts=child, _plan=ep, _sidecars=False
+            )
+        self.egress_sidecars = register_egress_sidecars(
+            self,
+            [r for ep in plan.egress_gateways.values() for r in ep.objects.lockdown],
+            [vs for e in self.egress_gateways.values() for vs in e.virtual_services.values()],
+        )
         self.destination_rules: dict[str, DestinationRule] = {}
         for dr, m in plan.destination_rules:
             self.destination_rules[f"{dr.namespace}/{dr.name}"] = DestinationRule(
@@ -96,5 +112,6 @@ class Mesh(pulumi.ComponentResource):
                 "workloads": {
                     n: w.service_fqdn for n, w in self.workloads.items() if isinstance(w, GatewayWorkload)
                 },
+                "egressGateways": {n: e.service_fqdn for n, e in self.egress_gateways.items()},
             }
         )

@@ -77,6 +77,13 @@ def _referenced_keys(spec: MeshSpec) -> set[str]:
                 keys.update(
                     k.rpartition(":")[2] for k in (src.config.cert, src.config.key, src.config.ca) if k
                 )
+    for egress in spec.egress_gateways:
+        for d in egress.destinations:
+            src = d.origination.certificate if d.origination else None
+            if src is not None and src.config is not None:
+                keys.update(
+                    k.rpartition(":")[2] for k in (src.config.cert, src.config.key, src.config.ca) if k
+                )
     return keys
 
 

@@ -2,6 +2,7 @@
 
 from ._meta import Manifest, deep_merge
 from .destination_rule import render_destination_rule
+from .egress import render_egress
 from .gateway import render_gateway
 from .namespace import render_namespace
 from .service import ServicePortSpec
@@ -13,6 +14,7 @@ __all__ = [
     "ServicePortSpec",
     "deep_merge",
     "render_destination_rule",
+    "render_egress",
     "render_gateway",
     "render_namespace",
     "render_virtual_service",

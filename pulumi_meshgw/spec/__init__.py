@@ -1,6 +1,7 @@
 """Typed, validated intent. Pure: no Pulumi imports."""
 
 from ._base import SpecModel, parse
+from .egress import EgressDestination, EgressGatewaySpec, EgressMode, EgressSource
 from .istio import (
     ClientTLSSettings,
     Destination,
@@ -27,6 +28,10 @@ __all__ = [
     "Destination",
     "DestinationRuleFields",
     "DestinationRuleSpec",
+    "EgressDestination",
+    "EgressGatewaySpec",
+    "EgressMode",
+    "EgressSource",
     "Exposure",
     "ExternalWorkload",
     "GatewaySpec",

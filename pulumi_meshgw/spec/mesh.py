@@ -15,6 +15,7 @@ from pydantic import Field
 
 from ..errors import ConfigError, Problem
 from ._base import SpecModel, parse
+from .egress import EgressGatewaySpec
 from .resources import DestinationRuleSpec, GatewaySpec, VirtualServiceSpec
 from .workload import WorkloadSpec
 
@@ -25,6 +26,7 @@ CONFIG_KEYS: dict[str, str] = {
     "gateways": "gateways",
     "virtualServices": "virtual_services",
     "destinationRules": "destination_rules",
+    "egressGateways": "egress_gateways",
 }
 """Config keys (under the ``meshgw`` namespace) and the MeshSpec field each fills."""
 
@@ -36,6 +38,8 @@ class MeshSpec(SpecModel):
     gateways: list[GatewaySpec] = Field(default_factory=list)
     virtual_services: list[VirtualServiceSpec] = Field(default_factory=list)
     destination_rules: list[DestinationRuleSpec] = Field(default_factory=list)
+    egress_gateways: list[EgressGatewaySpec] = Field(default_factory=list)
+    """Egress gateways, each with its destinations, policies and telemetry. Default: none."""
 
     @classmethod
     def from_config(cls, values: Mapping[str, Any]) -> MeshSpec:
@@ -60,6 +64,7 @@ class MeshSpec(SpecModel):
             "gateways": GatewaySpec,
             "virtualServices": VirtualServiceSpec,
             "destinationRules": DestinationRuleSpec,
+            "egressGateways": EgressGatewaySpec,
         }
         for key, field in CONFIG_KEYS.items():
             raw = values.get(key)
@@ -103,5 +108,6 @@ class MeshSpec(SpecModel):
         dupes("gateways", self.gateways, lambda g: g.name)
         dupes("virtualServices", self.virtual_services, lambda v: f"{v.namespace}/{v.name}")
         dupes("destinationRules", self.destination_rules, lambda d: f"{d.namespace}/{d.name}")
+        dupes("egressGateways", self.egress_gateways, lambda e: e.name)
         if problems:
             raise ConfigError(problems)

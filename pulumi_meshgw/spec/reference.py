@@ -13,7 +13,7 @@ from typing import Any
 
 from .mesh import CONFIG_KEYS, MeshSpec
 
-__all__ = ["json_schema", "markdown", "main"]
+__all__ = ["json_schema", "main", "markdown"]
 
 _INTRO = """\
 # Config reference

@@ -1,0 +1,386 @@
+"""EgressGateway: a dedicated exit node for traffic leaving the mesh, with its own policies and
+telemetry, and the lock-down that makes client namespaces use it."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pulumi
+import pulumi_tls as tls
+
+from ..errors import Problem
+from ..plan import Credential, EgressPlan, plan_egress
+from ..render._meta import Manifest
+from ..render.egress import ClientLockdown, render_sidecars
+from ..render.secret import render_tls_secret
+from ..spec._base import SpecModel, parse
+from ..spec.egress import EgressDestination, EgressGatewaySpec
+from ._runtime import (
+    ComponentConfigError,
+    StackState,
+    current_state,
+    raise_diagnostics,
+    register_manifest,
+    validated,
+)
+from .workload import GatewayWorkload, register_credentials
+
+__all__ = ["EgressGateway", "register_egress_sidecars"]
+
+
+@dataclass
+class _Registry:
+    """What the running program's egress gateways have claimed, to catch conflicts between
+    EgressGateway components declared one by one (a Mesh checks its own up front)."""
+
+    destinations: dict[tuple[str, int], str] = field(default_factory=dict)
+    hosts: dict[str, str] = field(default_factory=dict)
+    sidecar_requests: dict[str, list[ClientLockdown]] = field(default_factory=dict)
+    sidecars: dict[str, tuple[Manifest, pulumi.Resource]] = field(default_factory=dict)
+
+
+_REGISTRIES: dict[int, tuple[StackState, _Registry]] = {}
+
+
+def _registry() -> _Registry:
+    # Tied to the stack state, which is per program run (see current_state).
+    state = current_state()
+    entry = _REGISTRIES.get(id(state))
+    if entry is None or entry[0] is not state:
+        _REGISTRIES.clear()  # earlier runs in this process are over
+        entry = (state, _Registry())
+        _REGISTRIES[id(state)] = entry
+    return entry[1]
+
+
+def _by_namespace(requests: Sequence[ClientLockdown]) -> dict[str, list[ClientLockdown]]:
+    out: dict[str, list[ClientLockdown]] = {}
+    for r in requests:
+        if r.sidecar:
+            out.setdefault(r.namespace, []).append(r)
+    return out
+
+
+def _sidecar_problems(requests: Sequence[ClientLockdown], who: str) -> list[Problem]:
+    """A namespace already locked down must not need a different Sidecar (there can be only one)."""
+    reg = _registry()
+    problems: list[Problem] = []
+    for ns, reqs in sorted(_by_namespace(requests).items()):
+        prev = reg.sidecars.get(ns)
+        if prev is None:
+            continue
+        merged = render_sidecars([*reg.sidecar_requests[ns], *reqs])
+        if merged[0] != prev[0]:
+            owners = sorted({r.gateway for r in reg.sidecar_requests[ns]})
+            problems.append(
+                Problem(
+                    f"{who}: Sidecar {ns}/default",
+                    f"namespace {ns!r} already has the Sidecar of egress gateway(s) {', '.join(owners)}, "
+                    f"and this one needs other egress hosts {merged[0]['spec']['egress'][0]['hosts']}; a "
+                    "namespace has one Sidecar. Declare the egress gateways in one Mesh "
+                    "(meshgw:egressGateways), which merges it, or run them in the same namespace",
+                    "IST0111",
+                )
+            )
+    return problems
+
+
+def register_egress_sidecars(
+    parent: pulumi.Resource, requests: Sequence[ClientLockdown], depends_on: Sequence[pulumi.Resource]
+) -> dict[str, pulumi.Resource]:
+    """Register one namespace-wide Sidecar per client namespace, merged across ``requests``.
+
+    A namespace that already has one (from an earlier egress gateway of this program) keeps it when
+    the merged Sidecar would be the same; callers check the other case first (IST0111).
+
+    Args:
+        parent: The component that owns the Sidecars.
+        requests: What the egress gateways ask of each client namespace.
+        depends_on: The routes: the Sidecar closes the direct way out, so the way through the
+            gateway must exist first.
+
+    Returns:
+        ``{namespace: Sidecar}``.
+    """
+    reg = _registry()
+    out: dict[str, pulumi.Resource] = {}
+    for ns, reqs in sorted(_by_namespace(requests).items()):
+        prev = reg.sidecars.get(ns)
+        if prev is not None:
+            reg.sidecar_requests[ns].extend(reqs)
+            out[ns] = prev[1]
+            continue
+        (manifest,) = render_sidecars(reqs)
+        res = register_manifest(manifest, parent, depends_on)
+        reg.sidecar_requests[ns] = list(reqs)
+        reg.sidecars[ns] = (manifest, res)
+        out[ns] = res
+    return out
+
+
+def _raw(value: SpecModel | Mapping[str, Any]) -> Any:
+    return value.dump() if isinstance(value, SpecModel) else dict(value)
+
+
+class EgressGateway(pulumi.ComponentResource):
+    """An egress gateway: the dedicated exit node for the external destinations it lists.
+
+    Children, in registration order (each waits for what it needs):
+
+    1. the gateway workload (:class:`GatewayWorkload`, ClusterIP Service, one port per listener);
+    2. origination Secrets (client certificates, CA bundles) in the gateway's namespace;
+    3. the ``Gateway`` (after the Deployment and Service);
+    4. the ``AuthorizationPolicy``, ``Telemetry`` and the gateway pods' ``NetworkPolicy``: nothing is
+       routed before it is restricted and logged;
+    5. the ``ServiceEntry`` of each host;
+    6. the ``DestinationRule`` of the sidecar-to-gateway hop, and the origination ``DestinationRule``
+       of each host with TLS origination (after its Secrets);
+    7. the ``VirtualService`` of each host, after the Gateway, its ServiceEntry, both
+       DestinationRules, the policy and the telemetry: a route never sends plain text to a TLS port
+       or reaches an unrestricted gateway;
+    8. the lock-down of each client namespace (``NetworkPolicy``, ``Sidecar``), after the routes.
+
+    Everything is validated and checked (consistency, schemas, conflicts with what the program
+    declared before) before anything is registered.
+
+    Args:
+        resource_name: Pulumi name; also the gateway's name unless ``name`` is given.
+        destinations: External destinations, as dicts in the config shape (``host``, ``port``,
+            ``mode``, ``sources``, ``origination``...) or :class:`EgressDestination`.
+        namespace: Where the gateway runs. Default: ``istio-egress``.
+        workload: Further :class:`~pulumi_meshgw.spec.WorkloadSpec` fields (``nodeSelector``,
+            ``tolerations``, ``autoscaling``...). Default: none.
+        client_namespaces: Namespaces to lock down besides the sources'. Default: none.
+        telemetry: :class:`~pulumi_meshgw.spec.egress.EgressTelemetry` fields. Default: access logs
+            and Prometheus metrics on.
+        enforcement: :class:`~pulumi_meshgw.spec.egress.EgressEnforcement` fields. Default: Sidecar
+            and NetworkPolicy on.
+        egress_ips: The NAT source IPs of the egress node pool (from config). Default: none.
+        trust_domain: Mesh trust domain for principals. Default: ``cluster.local``.
+        overrides: Per kind, deep-merged into this gateway's rendered objects. Default: none.
+        name: The gateway's name. Default: ``resource_name``.
+        base_dir: Where relative certificate file paths resolve. Default: the working directory.
+        spec: A ready EgressGatewaySpec instead of the fields above.
+        opts: Pulumi options.
+
+    Attributes:
+        spec: The validated spec. ``plan``: the checked plan.
+        workload: The :class:`GatewayWorkload`.
+        gateway, authorization_policy, telemetry: The custom resources.
+        network_policy: The gateway pods' NetworkPolicy, or None.
+        credentials: ``{secret name: Secret | Certificate}``.
+        service_entries, virtual_services: ``{host: resource}``.
+        destination_rules: ``{name: resource}`` (the hop rule and the origination rules).
+        client_network_policies, sidecars: ``{client namespace: resource}``.
+        ref: ``namespace/name`` of the Gateway.
+        service_fqdn: The Service's cluster DNS name (output ``serviceFqdn``).
+        destinations: ``[{host, port, mode, meshPort}]`` (output ``destinations``).
+        egress_ips: The NAT source IPs from config (output ``egressIps``).
+    """
+
+    TYPE = "meshgw:index:EgressGateway"
+
+    def __init__(
+        self,
+        resource_name: str,
+        *,
+        destinations: Sequence[EgressDestination | Mapping[str, Any]] | None = None,
+        namespace: str | None = None,
+        workload: Mapping[str, Any] | None = None,
+        client_namespaces: Sequence[str] | None = None,
+        telemetry: SpecModel | Mapping[str, Any] | None = None,
+        enforcement: SpecModel | Mapping[str, Any] | None = None,
+        egress_ips: Sequence[str] | None = None,
+        trust_domain: str | None = None,
+        overrides: Mapping[str, Mapping[str, Any]] | None = None,
+        name: str | None = None,
+        base_dir: Path | None = None,
+        spec: EgressGatewaySpec | None = None,
+        opts: pulumi.ResourceOptions | None = None,
+        _plan: EgressPlan | None = None,
+        _sidecars: bool = True,
+    ) -> None:
+        context = f"{self.TYPE} {resource_name}"
+        state = current_state()
+        with validated(context):
+            if spec is None:
+                raw: dict[str, Any] = {
+                    "name": name or resource_name,
+                    "destinations": [_raw(d) for d in destinations or []],
+                }
+                optional: dict[str, Any] = {
+                    "namespace": namespace,
+                    "workload": dict(workload) if workload is not None else None,
+                    "clientNamespaces": list(client_namespaces) if client_namespaces is not None else None,
+                    "telemetry": _raw(telemetry) if telemetry is not None else None,
+                    "enforcement": _raw(enforcement) if enforcement is not None else None,
+                    "egressIPs": list(egress_ips) if egress_ips is not None else None,
+                    "trustDomain": trust_domain,
+                    "overrides": {k: dict(v) for k, v in overrides.items()} if overrides else None,
+                }
+                raw.update({k: v for k, v in optional.items() if v is not None})
+                spec = parse(EgressGatewaySpec, raw)
+            plan = _plan or plan_egress(spec, base_dir=base_dir)
+        reg = _registry()
+        objects = plan.objects
+        # The index sees everything but the Gateway and routes first, so that checking those finds
+        # the Service ports and subsets they refer to.
+        state.index.add([*plan.workload_manifests, *objects.service_entries, *objects.destination_rules])
+        if _plan is None:
+            # Checked against what the program declared before; a Mesh checks its own plan up front.
+            problems = self._claim_problems(spec, reg)
+            if _sidecars:
+                problems.extend(_sidecar_problems(objects.lockdown, context))
+            if problems:
+                raise ComponentConfigError(problems, context=context)
+            raise_diagnostics(state.index.check([objects.gateway]), context)
+            raise_diagnostics(state.index.check(objects.virtual_services), context)
+        else:
+            state.index.add([objects.gateway, *objects.virtual_services])
+        for d in spec.destinations:
+            reg.destinations.setdefault((d.host, d.external_port), spec.name)
+            reg.hosts.setdefault(d.host, spec.name)
+        super().__init__(self.TYPE, resource_name, None, opts)
+        self.spec = spec
+        self.plan = plan
+        child = pulumi.ResourceOptions(parent=self)
+
+        self.workload = GatewayWorkload(
+            f"{resource_name}-workload", plan.workload, ports=plan.ports, opts=child
+        )
+        ns_dep = state.namespaces.get(spec.namespace)
+        base: list[pulumi.Resource] = [ns_dep] if ns_dep is not None else []
+        creds = self._register_credentials(plan.credentials, state, base)
+        self.credentials = {c.name: r for c, r in zip(plan.credentials, creds, strict=True)}
+
+        self.gateway = register_manifest(objects.gateway, self, [*self.workload.dependencies(), *base])
+        self.ref = spec.gateway_ref
+        state.gateways[(spec.namespace, spec.name)] = self
+
+        self.authorization_policy = register_manifest(objects.authorization_policy, self, base)
+        self.telemetry = register_manifest(objects.telemetry, self, base)
+        self.network_policy = (
+            register_manifest(objects.network_policy, self, base)
+            if objects.network_policy is not None
+            else None
+        )
+        guards = [self.authorization_policy, self.telemetry]
+        if self.network_policy is not None:
+            guards.append(self.network_policy)
+
+        self.service_entries: dict[str, pulumi.Resource] = {}
+        for se in objects.service_entries:
+            self.service_entries[se["spec"]["hosts"][0]] = register_manifest(se, self, base)
+        self.destination_rules: dict[str, pulumi.Resource] = {}
+        hop = register_manifest(objects.hop_rule, self, [self.workload.service])
+        self.destination_rules[objects.hop_rule["metadata"]["name"]] = hop
+        origination: dict[str, pulumi.Resource] = {}
+        for dr in objects.origination_rules:
+            res = register_manifest(dr, self, [*base, *creds])
+            self.destination_rules[dr["metadata"]["name"]] = res
+            origination[dr["spec"]["host"]] = res
+
+        self.virtual_services: dict[str, pulumi.Resource] = {}
+        for vs in objects.virtual_services:
+            host = vs["spec"]["hosts"][0]
+            deps = [self.gateway, self.service_entries[host], hop, *guards]
+            if host in origination:
+                deps.append(origination[host])
+            self.virtual_services[host] = register_manifest(vs, self, deps)
+
+        routes = list(self.virtual_services.values())
+        self.client_network_policies: dict[str, pulumi.Resource] = {
+            m["metadata"]["namespace"]: register_manifest(m, self, routes) for m in plan.client_policies
+        }
+        self.sidecars: dict[str, pulumi.Resource] = (
+            register_egress_sidecars(self, objects.lockdown, routes) if _sidecars else {}
+        )
+
+        self.service_fqdn = spec.service_fqdn
+        self.destinations = plan.destinations()
+        self.egress_ips = list(spec.egress_ips)
+        self.register_outputs(
+            {
+                "ref": self.ref,
+                "serviceFqdn": self.service_fqdn,
+                "destinations": self.destinations,
+                "egressIps": self.egress_ips,
+            }
+        )
+
+    @staticmethod
+    def _claim_problems(spec: EgressGatewaySpec, reg: _Registry) -> list[Problem]:
+        problems: list[Problem] = []
+        for j, d in enumerate(spec.destinations):
+            owner = reg.destinations.get((d.host, d.external_port))
+            if owner is not None and owner != spec.name:
+                problems.append(
+                    Problem(
+                        f"destinations[{j}]",
+                        f"{d.host}:{d.external_port} is already claimed by egress gateway {owner!r}; a "
+                        "destination leaves through exactly one egress gateway",
+                        "MGW0310",
+                    )
+                )
+                continue
+            owner = reg.hosts.get(d.host)
+            if owner is not None and owner != spec.name:
+                problems.append(
+                    Problem(
+                        f"destinations[{j}].host",
+                        f"{d.host} already leaves through egress gateway {owner!r}; every port of a host "
+                        "must use the same egress gateway (one mesh-bound VirtualService per host)",
+                        "IST0109",
+                    )
+                )
+        return problems
+
+    def _register_credentials(
+        self, credentials: Sequence[Credential], state: StackState, depends_on: Sequence[pulumi.Resource]
+    ) -> list[pulumi.Resource]:
+        out: list[pulumi.Resource] = []
+        for cred in credentials:
+            if cred.source != "self_signed":
+                out.extend(register_credentials(self, [cred], state, depends_on))
+                continue
+            key = (cred.namespace, cred.name)
+            existing = state.credentials.get(key)
+            if existing is None:
+                existing = _self_signed_client(self, cred, depends_on)
+                state.credentials[key] = existing
+            out.append(existing)
+        return out
+
+
+def _self_signed_client(
+    parent: pulumi.Resource, cred: Credential, depends_on: Sequence[pulumi.Resource]
+) -> pulumi.Resource:
+    """A development client certificate, kept in Pulumi state; the key only as a secret Output.
+
+    Unlike a gateway's server certificate it carries ``client_auth``: partners that check the
+    extended key usage refuse a client certificate without it. It has no ``ca.crt``: the server is
+    verified against ``caCertificates`` or the operating-system trust store, never against our own
+    certificate.
+    """
+    params = cred.self_signed
+    assert params is not None  # a self_signed credential always carries its parameters
+    child = pulumi.ResourceOptions(parent=parent)
+    key = tls.PrivateKey(
+        f"{cred.namespace}/{cred.name}-key", algorithm="ECDSA", ecdsa_curve="P256", opts=child
+    )
+    crt = tls.SelfSignedCert(
+        f"{cred.namespace}/{cred.name}-cert",
+        private_key_pem=key.private_key_pem,
+        subject={"common_name": cred.name, "organization": params.organization},
+        validity_period_hours=params.validity_hours,
+        early_renewal_hours=params.early_renewal_hours,
+        allowed_uses=["key_encipherment", "digital_signature", "client_auth"],
+        opts=child,
+    )
+    secret = render_tls_secret(
+        cred.name, cred.namespace, crt.cert_pem, pulumi.Output.secret(key.private_key_pem), owner=cred.gateway
+    )
+    return register_manifest(secret, parent, depends_on)
