@@ -1003,11 +1003,19 @@ def _apply_order(
         for dep in deps:
             dependents.setdefault(dep, []).append(urn)
 
-    def rank(urn: str) -> tuple[int, int]:
-        # Among objects whose dependencies are all applied, kubectl-style kind order first, then
-        # registration order: files read in the order a person would apply them.
-        kind = by_urn[urn].kubernetes_type
-        return _KIND_RANK.get(kind[1] if kind else "", len(_KIND_RANK)), by_urn[urn].index
+    def rank(urn: str) -> tuple[int, str, str, int]:
+        # Among objects whose dependencies are all applied: kubectl-style kind order, then
+        # namespace and name. Never the registration order alone: the SDK resolves Outputs in an
+        # order that can change between runs, and the files must not.
+        res = by_urn[urn]
+        kind = res.kubernetes_type
+        meta = _metadata(res.inputs)
+        return (
+            _KIND_RANK.get(kind[1] if kind else "", len(_KIND_RANK)),
+            str(meta.get("namespace") or ""),
+            str(meta.get("name") or res.name),
+            res.index,
+        )
 
     ready = [(*rank(urn), urn) for urn, count in waiting_on.items() if count == 0]
     heapq.heapify(ready)
@@ -1072,7 +1080,10 @@ def dump_manifest(body: Mapping[str, Any]) -> str:
 
 
 def graph(recording: Recording) -> dict[str, Any]:
-    """Describe every registered resource, in registration order, as plain JSON-ready data.
+    """Describe every registered resource as plain JSON-ready data.
+
+    Resources are listed as a tree walk: the Stack, then each resource followed by its children,
+    siblings sorted by type and name. Registration order is not used: it can change between runs.
 
     Each entry has ``type``, ``name``, ``kind`` and ``namespace`` (Kubernetes objects only, else
     None), ``parent`` (the parent's name), ``dependencies`` (sorted names), ``file`` (the
@@ -1080,8 +1091,19 @@ def graph(recording: Recording) -> dict[str, Any]:
     """
     files = {m.resource.urn: m for m in recording.manifests()}
     names = {r.urn: r.name for r in recording.resources}
-    entries = []
+    children: dict[str | None, list[RegisteredResource]] = {}
     for resource in recording.resources:
+        children.setdefault(resource.parent, []).append(resource)
+    walk: list[RegisteredResource] = []
+    stack = sorted(children.get(None, []), key=lambda r: (r.type, r.name), reverse=True)
+    while stack:
+        node = stack.pop()
+        walk.append(node)
+        stack.extend(sorted(children.get(node.urn, []), key=lambda r: (r.type, r.name), reverse=True))
+    seen = {r.urn for r in walk}
+    walk.extend(r for r in recording.resources if r.urn not in seen)  # parents never registered
+    entries = []
+    for resource in walk:
         manifest = files.get(resource.urn)
         entries.append(
             {

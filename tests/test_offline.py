@@ -122,7 +122,12 @@ def test_write_render_writes_yaml_and_graph(tmp_path: Path, dev: Recording) -> N
     assert (graph["project"], graph["stack"]) == ("fixture", "dev")
     assert graph["outputs"] == {"namespace": "apps", "tlsKey": SECRET}
     by_name = {entry["name"]: entry for entry in graph["resources"]}
-    assert [entry["name"] for entry in graph["resources"]] == [r.name for r in dev.resources]
+    # Every resource once, as a tree walk: each resource before its children.
+    assert sorted(entry["name"] for entry in graph["resources"]) == sorted(r.name for r in dev.resources)
+    listed = [entry["name"] for entry in graph["resources"]]
+    for entry in graph["resources"]:
+        if entry["parent"] is not None:
+            assert listed.index(entry["parent"]) < listed.index(entry["name"])
     assert by_name["fixture-dev"] == {
         "type": "pulumi:pulumi:Stack",
         "name": "fixture-dev",
@@ -469,9 +474,10 @@ def test_dependency_cycles_are_reported() -> None:
 
 def test_file_numbers_widen_past_999() -> None:
     resources = [resource(0, "pulumi:pulumi:Stack", "stack", parent=None)]
-    resources += [resource(i, "kubernetes:core/v1:ConfigMap", f"cm{i}") for i in range(1, 1001)]
+    resources += [resource(i, "kubernetes:core/v1:ConfigMap", f"cm{i:04d}") for i in range(1, 1001)]
     files = [m.filename for m in Recording("p", "s", False, tuple(resources)).manifests()]
-    assert files[0] == "0001-configmap-cluster-cm1.yaml" and files[-1] == "1000-configmap-cluster-cm1000.yaml"
+    assert files[0] == "0001-configmap-cluster-cm0001.yaml"
+    assert files[-1] == "1000-configmap-cluster-cm1000.yaml"
 
 
 @pytest.mark.parametrize(
