@@ -27,6 +27,7 @@ from __future__ import annotations
 import asyncio
 import concurrent.futures
 import contextlib
+import gc
 import heapq
 import inspect
 import json
@@ -801,6 +802,24 @@ def _run_on_this_thread(
         monitor.scrub()
 
 
+@contextlib.contextmanager
+def _fewer_gc_passes() -> Iterator[None]:
+    """Collect young objects less often while a program runs; restore the setting after.
+
+    A run allocates a few hundred thousand tasks, futures and Outputs, most of them alive until
+    the end. With CPython's default threshold (700) the collector rescans that growing heap so
+    often that collection, not the program, dominates: a 4,000-resource program took 10.9 s
+    instead of 7.1 s with 50,000 (pulumi 3.272, Python 3.11). Every offline run (``meshgw
+    render``, tests, benchmarks) gets the same setting, so their timings compare like with like.
+    """
+    saved = gc.get_threshold()
+    gc.set_threshold(max(saved[0], 50_000), *saved[1:])
+    try:
+        yield
+    finally:
+        gc.set_threshold(*saved)
+
+
 def run_program(
     program: Callable[[], object],
     *,
@@ -860,7 +879,7 @@ def run_program(
             outcome.append(error)
 
     thread = threading.Thread(target=work, name="meshgw-offline", daemon=True)
-    with _without_env("PULUMI_CONFIG", "PULUMI_CONFIG_SECRET_KEYS"):
+    with _without_env("PULUMI_CONFIG", "PULUMI_CONFIG_SECRET_KEYS"), _fewer_gc_passes():
         thread.start()
         thread.join()
     result = outcome[0]

@@ -97,15 +97,16 @@ class VirtualService(k8s.apiextensions.CustomResource):
             bound = []
             for gns, gname in spec.gateway_refs():
                 gw = state.gateways.get((gns, gname))
-                if gw is None and _prechecked:
-                    continue
+                if gw is None and (_prechecked or (gns, gname) in state.index.gateways):
+                    continue  # checked by the Mesh plan, or declared external (declare_external)
                 if gw is None:
                     raise ConfigError(
                         [
                             Problem(
                                 "gateways",
                                 f"gateway {gns}/{gname} is not declared in this program; create the "
-                                "Gateway first and pass the object (or its namespace/name)",
+                                "Gateway first and pass the object (or its namespace/name), or "
+                                "declare it with declare_external",
                                 "IST0101",
                             )
                         ]
@@ -127,8 +128,6 @@ class VirtualService(k8s.apiextensions.CustomResource):
             spec=manifest["spec"],
             opts=merged,
         )
-        self.route_spec = spec
-        self.manifest = manifest
 
 
 class DestinationRule(k8s.apiextensions.CustomResource):
@@ -164,7 +163,8 @@ class DestinationRule(k8s.apiextensions.CustomResource):
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         state = current_state()
-        with validated(f"DestinationRule {resource_name}"):
+        context = f"DestinationRule {resource_name}"
+        with validated(context):
             if spec is None:
                 raw = {
                     "name": name or resource_name,
@@ -178,7 +178,7 @@ class DestinationRule(k8s.apiextensions.CustomResource):
                 }
                 spec = parse(DestinationRuleSpec, {k: v for k, v in raw.items() if v is not None})
             manifest = render_destination_rule(spec)
-        state.index.add([manifest])
+        raise_diagnostics(state.index.check([manifest]), context)
         super().__init__(
             resource_name,
             api_version=ISTIO_NETWORKING,
