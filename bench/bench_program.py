@@ -16,6 +16,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import gc
+import importlib.metadata
 import json
 import platform
 import time
@@ -23,7 +24,6 @@ from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
-import pulumi
 import pulumi_kubernetes as k8s
 
 from pulumi_meshgw import IngressGateway, VirtualService, offline
@@ -163,7 +163,8 @@ def main() -> int:
             {
                 "benchmark": "program time, 1 gateway + N routes, in-process mock engine",
                 "python": platform.python_version(),
-                "pulumi": pulumi.__version__ if hasattr(pulumi, "__version__") else "",
+                "pulumi": importlib.metadata.version("pulumi"),
+                "pulumi_kubernetes": importlib.metadata.version("pulumi-kubernetes"),
                 "machine": platform.machine(),
                 "repeat": args.repeat,
                 "results": rows,

@@ -350,3 +350,10 @@ def test_error_is_never_a_pydantic_traceback() -> None:
     with pytest.raises(ConfigError) as info:
         MeshSpec.from_config({"workloads": "not-a-list"})
     assert "must be a list" in str(info.value)
+
+
+def test_unknown_field_suggests_the_close_name() -> None:
+    mesh = minimal_mesh()
+    mesh["workloads"][0]["replica"] = 3
+    (msg,) = problems(mesh)
+    assert msg.startswith("workloads[0].replica: unknown field 'replica' (did you mean 'replicas'?)")

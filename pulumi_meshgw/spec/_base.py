@@ -8,6 +8,7 @@ the camelCase aliases. Unknown keys are errors: a typo that Kubernetes would sil
 
 from __future__ import annotations
 
+import difflib
 import re
 import types
 import typing
@@ -145,7 +146,9 @@ def problems_from_validation_error(
             field = loc[-1] if loc else "?"
             allowed = _allowed_fields(model, loc[:-1])
             hint = f"; allowed here: {', '.join(allowed)}" if allowed else ""
-            msg = f"unknown field {field!r}{hint}"
+            close = difflib.get_close_matches(str(field), allowed or [], n=1)
+            guess = f" (did you mean {close[0]!r}?)" if close else ""
+            msg = f"unknown field {field!r}{guess}{hint}"
         elif kind == "missing":
             msg = f"required field {loc[-1]!r} is missing" if loc else "required value is missing"
         elif kind in ("literal_error", "enum"):
