@@ -34,6 +34,7 @@ if TYPE_CHECKING:
         IngressGateway,
         Mesh,
         VirtualService,
+        declare_external,
     )
 
 __version__ = "0.1.0"
@@ -48,6 +49,7 @@ _COMPONENTS = {
     "IngressGateway",
     "Mesh",
     "VirtualService",
+    "declare_external",
 }
 
 __all__ = [
@@ -70,6 +72,7 @@ __all__ = [
     "VirtualService",
     "VirtualServiceSpec",
     "WorkloadSpec",
+    "declare_external",
 ]
 
 

@@ -19,3 +19,14 @@ SIDECAR_INJECT_LABEL = "sidecar.istio.io/inject"
 REVISION_LABEL = "istio.io/rev"
 DATAPLANE_MODE_LABEL = "istio.io/dataplane-mode"
 PROXY_CONFIG_ANNOTATION = "proxy.istio.io/config"
+
+# EnvoyFilters (caching and local rate limiting; see docs/caching.md). Istio 1.22 to 1.28 ship Envoy
+# 1.30 to 1.36: every one has the HttpFilter ``disabled`` flag and enables a disabled filter per
+# virtual host with a ``FilterConfig`` whose ``config`` is empty (both Envoy 1.29), the cache filter
+# with SimpleHttpCache in Istio's proxy build, and the local rate limit fields we emit. Envoy 1.36
+# deprecated that cache filter for ``cache_v2``, so newer proxies stay unmatched until verified.
+ENVOY_FILTER_ISTIO_VERSIONS = (22, 28)
+"""The Istio minor versions (1.x, inclusive) whose proxies our EnvoyFilters were verified against."""
+ENVOY_FILTER_PROXY_VERSION = r"^1\.(2[2-8])([.-].*)?$"
+"""``match.proxy.proxyVersion`` of every EnvoyFilter we render: an RE2 regex over the proxy's Istio
+version (``1.24.3``, ``1.26-dev``). Keep it in step with :data:`ENVOY_FILTER_ISTIO_VERSIONS`."""

@@ -22,7 +22,8 @@ from .analysis.diagnostics import Diagnostic, Level
 from .analysis.egress import check_egress_consistency
 from .analysis.index import MeshIndex
 from .analysis.schema import validate_manifest
-from .errors import ConfigError, Problem
+from .errors import ConfigError, Problem, format_path
+from .ipam import plan_addresses, plan_egress_vips
 from .render._meta import Manifest, deep_merge
 from .render.ca_secret import render_ca_secret
 from .render.certificate import render_certificate
@@ -35,6 +36,8 @@ from .render.egress import (
     render_egress,
     render_sidecars,
 )
+from .render.firewall import workload_with_firewall
+from .render.functions import render_gateway_functions
 from .render.gateway import render_gateway
 from .render.namespace import render_namespace
 from .render.secret import render_tls_secret
@@ -45,6 +48,7 @@ from .spec.egress import EgressGatewaySpec
 from .spec.istio import CertManager, ConfigPem, SelfSigned, TLSMode
 from .spec.mesh import MeshSpec
 from .spec.resources import DestinationRuleSpec, GatewaySpec, VirtualServiceSpec
+from .spec.security import firewall_warnings, gateway_security_problems
 from .spec.workload import WorkloadSpec
 
 __all__ = [
@@ -91,6 +95,9 @@ class Credential:
     manifest: Manifest | None = None
     config_keys: ConfigPem | None = None
     self_signed: SelfSigned | None = None
+    ca_only: bool = False
+    """A ``<credentialName>-cacert`` Secret holding only the client CA bundle of a server whose
+    certificate comes from elsewhere (cert-manager, a generated or configured certificate)."""
 
     @property
     def kind(self) -> str:
@@ -104,6 +111,11 @@ class GatewayPlan:
     namespace: str
     manifest: Manifest
     credentials: list[Credential]
+    extras: list[Manifest] = field(default_factory=list)
+    """Objects implementing the gateway's functions (firewall, authentication, caching, rate
+    limiting), applied after the Gateway."""
+    warnings: list[Problem] = field(default_factory=list)
+    """Contradictory but harmless settings (e.g. an allowed block a deny-list overlaps)."""
 
 
 @dataclass
@@ -127,6 +139,8 @@ class MeshPlan:
     egress_gateways: dict[str, EgressPlan] = field(default_factory=dict)
     egress_sidecars: list[Manifest] = field(default_factory=list)
     """One Sidecar per client namespace, merged across the egress gateways that serve it."""
+    addresses: dict[str, str] = field(default_factory=dict)
+    """Workload name -> its fixed load-balancer address, where one is known (see :mod:`.ipam`)."""
 
     def manifests(self) -> list[Manifest]:
         """All objects known before deploy time, in apply order."""
@@ -136,6 +150,7 @@ class MeshPlan:
         for g in self.gateways.values():
             out.extend(c.manifest for c in g.credentials if c.manifest is not None)
             out.append(g.manifest)
+            out.extend(g.extras)
         for e in self.egress_gateways.values():
             out.extend(e.manifests(namespace=False, sidecars=False))
         out.extend(self.egress_sidecars)
@@ -260,11 +275,12 @@ def _credentials_for(
     src = tls.certificate
     if src is None:
         return None  # credentialName of an existing Secret
-    if needs_ca and src.config is not None and src.config.ca is None:
+    if needs_ca and src.config is not None and src.config.ca is None and tls.ca_certificates is None:
         problems.append(
             Problem(
                 f"{path}.certificate.config.ca",
-                f"mode {tls.mode.value} needs the client CA bundle: name the secret config key that holds it",
+                f"mode {tls.mode.value} needs the client CA bundle: name the secret config key that holds "
+                "it, or give a PEM file as tls.caCertificates",
                 "MGW0112",
             )
         )
@@ -311,12 +327,69 @@ def plan_gateway(
         c = _credentials_for(spec, i, workload, base_dir or Path.cwd(), problems, prefix)
         if c is not None:
             creds.append(c)
+        ca = _ca_credential_for(spec, i, workload, base_dir or Path.cwd(), problems, prefix)
+        if ca is not None:
+            creds.append(ca)
+    for sub, msg, code in gateway_security_problems(spec, workload):
+        problems.append(Problem(_sub_path(prefix, sub), msg, code))
     if problems:
         raise ConfigError(problems)
-    names = {c.server_index: c.name for c in creds}
+    names = {c.server_index: c.name for c in creds if not c.ca_only}
     namespace = spec.namespace or workload.pod_namespace
     manifest = render_gateway(spec, namespace, workload.selector_labels, names)
-    return GatewayPlan(spec, workload, namespace, manifest, creds)
+    extras = render_gateway_functions(spec, workload, namespace)
+    warnings = [Problem(_sub_path(prefix, sub), msg, "MGW0154") for sub, msg in firewall_warnings(spec)]
+    return GatewayPlan(spec, workload, namespace, manifest, creds, extras, warnings)
+
+
+def _sub_path(prefix: str, sub: Sequence[str | int]) -> str:
+    tail = format_path(sub)
+    return f"{prefix}.{tail}" if prefix else tail
+
+
+def _ca_credential_for(
+    spec: GatewaySpec,
+    index: int,
+    workload: WorkloadSpec,
+    base_dir: Path,
+    problems: list[Problem],
+    prefix: str,
+) -> Credential | None:
+    """The ``<credentialName>-cacert`` Secret for a client CA bundle given as ``tls.caCertificates``
+    next to a certificate that does not come from files (with files it joins the server Secret)."""
+    server = spec.servers[index]
+    tls = server.tls
+    if tls is None or tls.ca_certificates is None or tls.mode is None or not tls.mode.needs_certificate:
+        return None
+    if tls.server_certificate is not None:
+        return None
+    path = _sub_path(prefix, ("servers", index, "tls", "caCertificates"))
+    if not tls.mode.needs_client_ca:
+        problems.append(
+            Problem(
+                path,
+                f"mode {tls.mode.value} does not ask clients for certificates, so a client CA bundle "
+                "does nothing; use mode MUTUAL or OPTIONAL_MUTUAL, or remove it",
+                "MGW0152",
+            )
+        )
+        return None
+    pem = _read_pem(tls.ca_certificates, path, base_dir, problems)
+    if pem is None:
+        return None
+    name = tls.credential_name or f"{spec.name}-{server.port.name}-cert"
+    secret = render_ca_secret(name, workload.pod_namespace, pem, owner=spec.name)
+    return Credential(
+        gateway=spec.name,
+        server_index=index,
+        name=secret["metadata"]["name"],
+        namespace=workload.pod_namespace,
+        source="files",
+        hosts=(),
+        needs_ca=False,
+        manifest=secret,
+        ca_only=True,
+    )
 
 
 def service_ports(gateways: Sequence[GatewaySpec]) -> list[ServicePortSpec]:
@@ -385,6 +458,10 @@ def plan_mesh(spec: MeshSpec, *, base_dir: Path | None = None) -> MeshPlan:
         ConfigError: any reference, certificate or cross-object problem, each with its config path.
     """
     problems: list[Problem] = []
+    # Fixed addresses, pool allocations and egress VIPs first: the rest plans the resolved spec.
+    address_plan = plan_addresses(spec)
+    spec = address_plan.spec
+    problems.extend(address_plan.errors)
     paths: dict[tuple[str, str, str], str] = {}
     workloads = {w.name: w for w in spec.workloads}
     bound: dict[str, list[GatewaySpec]] = {w.name: [] for w in spec.workloads}
@@ -414,9 +491,12 @@ def plan_mesh(spec: MeshSpec, *, base_dir: Path | None = None) -> MeshPlan:
         gateway_plans[gw.name] = gplan
         paths[("Gateway", gplan.namespace, gw.name)] = f"gateways[{i}]"
 
+    _share_peer_authentications(gateway_plans, spec, problems)
     namespaces: dict[str, Manifest] = {}
     workload_plans: dict[str, WorkloadPlan] = {}
     for i, w in enumerate(spec.workloads):
+        # IP rules of the Gateways on the workload shape its Service and NetworkPolicy.
+        w = workload_with_firewall(w, bound[w.name])
         ports = service_ports(bound[w.name])
         if not w.is_external and not ports and not w.service.extra_ports:
             problems.append(
@@ -458,12 +538,17 @@ def plan_mesh(spec: MeshSpec, *, base_dir: Path | None = None) -> MeshPlan:
     for w in spec.workloads:
         if w.external is not None:
             index.declare_workload(w.external.namespace, w.name, w.external.labels, w.external.service_ports)
-    index.add(m for m in plan.manifests() if m["kind"] not in ("Gateway", "VirtualService"))
+    for item in spec.external:  # meshgw:external: objects other stacks or tools manage
+        index.declare(item)
+    # Everything but Gateways and routes first, checked on its own (DestinationRule TLS, ServiceEntry
+    # addresses, injection, IP policies); infos are for `meshgw check`, not for every preview.
+    others = index.check([m for m in plan.manifests() if m["kind"] not in ("Gateway", "VirtualService")])
     index.add(failed)
     for g in gateway_plans.values():
         for c in g.credentials:
             index.declare_secret(c.namespace, c.name)
     diags: list[Diagnostic] = schema_diagnostics(free_form)
+    diags.extend(d for d in others if d.level is not Level.INFO)
     for g in gateway_plans.values():
         diags.extend(index.check([g.manifest]))
     egress_errors, egress_warnings = _check_mesh_egress(index, egress, spec)
@@ -473,10 +558,43 @@ def plan_mesh(spec: MeshSpec, *, base_dir: Path | None = None) -> MeshPlan:
     problems.extend(errors)
     problems.extend(egress_errors)
     warnings.extend(egress_warnings)
+    warnings.extend(p for g in gateway_plans.values() for p in g.warnings)
     if problems:
         raise ConfigError(problems)
-    plan.warnings = warnings
+    plan.warnings = [*warnings, *address_plan.warnings]
+    plan.addresses = address_plan.addresses
     return plan
+
+
+def _share_peer_authentications(
+    gateway_plans: Mapping[str, GatewayPlan], spec: MeshSpec, problems: list[Problem]
+) -> None:
+    """Keep one PeerAuthentication per namespace when several Gateways name it (the first
+    Gateway's, in config order; the others drop theirs), and refuse different modes for one
+    namespace (MGW0153)."""
+    position = {g.name: i for i, g in enumerate(spec.gateways)}
+    first: dict[str, tuple[str, str]] = {}  # namespace -> (mode, gateway)
+    for name, gp in gateway_plans.items():
+        keep: list[Manifest] = []
+        for m in gp.extras:
+            if m["kind"] != "PeerAuthentication":
+                keep.append(m)
+                continue
+            ns, mode = m["metadata"]["namespace"], m["spec"]["mtls"]["mode"]
+            prev = first.get(ns)
+            if prev is None:
+                first[ns] = (mode, name)
+                keep.append(m)
+            elif prev[0] != mode:
+                problems.append(
+                    Problem(
+                        f"gateways[{position[name]}].authentication.peerAuthentication.mode",
+                        f"namespace {ns!r} gets mode {prev[0]} from gateway {prev[1]!r}; one namespace "
+                        "has one namespace-wide PeerAuthentication: use the same mode",
+                        "MGW0153",
+                    )
+                )
+        gp.extras = keep
 
 
 def _free_form(w: WorkloadSpec) -> bool:
@@ -640,6 +758,9 @@ def plan_egress(spec: EgressGatewaySpec, *, base_dir: Path | None = None, prefix
         ConfigError: any problem, each with its config path.
     """
     problems: list[Problem] = []
+    spec, vips = plan_egress_vips(spec, prefix)
+    if vips.errors:
+        raise ConfigError(vips.errors)
     credentials = _egress_credentials(spec, base_dir or Path.cwd(), prefix, problems)
     workload = spec.workload_spec
     ports = egress_service_ports(spec)

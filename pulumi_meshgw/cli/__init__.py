@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import typer
 
+from pulumi_meshgw.cli.check import check_command
 from pulumi_meshgw.cli.render import render_command
 
 __all__ = ["app", "main"]
@@ -29,6 +30,7 @@ def _root() -> None:
 
 
 app.command("render")(render_command)
+app.command("check")(check_command)
 
 
 def main() -> None:

@@ -2,6 +2,7 @@
 
 from ._runtime import ComponentConfigError
 from .egress import EgressGateway
+from .external import declare_external
 from .gateway import Gateway
 from .ingress import IngressGateway
 from .mesh import Mesh
@@ -18,4 +19,5 @@ __all__ = [
     "IngressGateway",
     "Mesh",
     "VirtualService",
+    "declare_external",
 ]

@@ -18,6 +18,7 @@ from ..render.egress import ClientLockdown, render_sidecars
 from ..render.secret import render_tls_secret
 from ..spec._base import SpecModel, parse
 from ..spec.egress import EgressDestination, EgressGatewaySpec
+from ._addressing import nat_egress_ips
 from ._runtime import (
     ComponentConfigError,
     StackState,
@@ -159,6 +160,9 @@ class EgressGateway(pulumi.ComponentResource):
         enforcement: :class:`~pulumi_meshgw.spec.egress.EgressEnforcement` fields. Default: Sidecar
             and NetworkPolicy on.
         egress_ips: The NAT source IPs of the egress node pool (from config). Default: none.
+        nat_lookup: Look the NAT source IPs up when the program runs (``{"aws": {"subnetIds":
+            [...]}}`` or ``subnetTags``); exported with ``egress_ips``. Default: none.
+        vip_pool: Where ``tcp`` destinations get their VIPs: a CIDR. Default: ``240.241.0.0/16``.
         trust_domain: Mesh trust domain for principals. Default: ``cluster.local``.
         overrides: Per kind, deep-merged into this gateway's rendered objects. Default: none.
         name: The gateway's name. Default: ``resource_name``.
@@ -178,7 +182,8 @@ class EgressGateway(pulumi.ComponentResource):
         ref: ``namespace/name`` of the Gateway.
         service_fqdn: The Service's cluster DNS name (output ``serviceFqdn``).
         destinations: ``[{host, port, mode, meshPort}]`` (output ``destinations``).
-        egress_ips: The NAT source IPs from config (output ``egressIps``).
+        egress_ips: The NAT source IPs: ``egressIPs`` plus those ``natLookup`` found, sorted
+            (output ``egressIps``).
     """
 
     TYPE = "meshgw:index:EgressGateway"
@@ -194,6 +199,8 @@ class EgressGateway(pulumi.ComponentResource):
         telemetry: SpecModel | Mapping[str, Any] | None = None,
         enforcement: SpecModel | Mapping[str, Any] | None = None,
         egress_ips: Sequence[str] | None = None,
+        nat_lookup: SpecModel | Mapping[str, Any] | None = None,
+        vip_pool: str | None = None,
         trust_domain: str | None = None,
         overrides: Mapping[str, Mapping[str, Any]] | None = None,
         name: str | None = None,
@@ -218,6 +225,8 @@ class EgressGateway(pulumi.ComponentResource):
                     "telemetry": _raw(telemetry) if telemetry is not None else None,
                     "enforcement": _raw(enforcement) if enforcement is not None else None,
                     "egressIPs": list(egress_ips) if egress_ips is not None else None,
+                    "natLookup": _raw(nat_lookup) if nat_lookup is not None else None,
+                    "vipPool": vip_pool,
                     "trustDomain": trust_domain,
                     "overrides": {k: dict(v) for k, v in overrides.items()} if overrides else None,
                 }
@@ -301,7 +310,9 @@ class EgressGateway(pulumi.ComponentResource):
 
         self.service_fqdn = spec.service_fqdn
         self.destinations = plan.destinations()
-        self.egress_ips = list(spec.egress_ips)
+        with validated(context):
+            # egressIPs, plus the NAT gateway addresses natLookup finds (docs/addressing.md).
+            self.egress_ips = nat_egress_ips(spec)
         self.register_outputs(
             {
                 "ref": self.ref,

@@ -9,10 +9,13 @@ from typing import Any
 import pulumi
 
 from ..plan import GatewayPlan, plan_gateway
-from ..spec._base import parse
+from ..spec._base import SpecModel, parse
+from ..spec.envoy_filters import HttpCache, LocalRateLimit
 from ..spec.istio import Server
 from ..spec.resources import GatewaySpec
+from ..spec.security import Authentication, Firewall
 from ._runtime import current_state, raise_diagnostics, register_manifest, validated
+from ._security import shared_peer_authentications
 from .workload import ExistingWorkload, GatewayWorkload, register_credentials
 
 __all__ = ["Gateway"]
@@ -36,6 +39,17 @@ class Gateway(pulumi.ComponentResource):
         labels: Extra labels. Default: none.
         overrides: Deep-merged into the rendered Gateway (escape hatch). Default: none.
         base_dir: Where relative certificate file paths resolve. Default: the working directory.
+        cache: Envoy's in-memory HTTP cache for the hosts named (an ``HttpCache``, or a dict in
+            config shape: ``{"hosts": [...], "maxBodyBytes": ...}``); an EnvoyFilter. Default: off.
+        rate_limit: Envoy's local rate limit for the hosts named (a ``LocalRateLimit``, or a dict
+            in config shape: ``{"hosts": [...], "tokenBucket": {...}}``); an EnvoyFilter.
+            Default: off.
+        firewall: IP allow- and deny-lists (:class:`~pulumi_meshgw.spec.security.Firewall` or a dict
+            in config shape: ``{"allow": [...], "deny": [...], "hosts": [...]}``); a DENY
+            AuthorizationPolicy. Default: none. See docs/security.md.
+        authentication: JWT, external authorization and PeerAuthentication
+            (:class:`~pulumi_meshgw.spec.security.Authentication` or a dict in config shape).
+            Default: none. See docs/security.md.
         opts: Pulumi options.
 
     Attributes:
@@ -58,6 +72,10 @@ class Gateway(pulumi.ComponentResource):
         overrides: Mapping[str, Any] | None = None,
         base_dir: Path | None = None,
         spec: GatewaySpec | None = None,
+        cache: HttpCache | Mapping[str, Any] | None = None,
+        rate_limit: LocalRateLimit | Mapping[str, Any] | None = None,
+        firewall: Firewall | Mapping[str, Any] | None = None,
+        authentication: Authentication | Mapping[str, Any] | None = None,
         opts: pulumi.ResourceOptions | None = None,
         _plan: GatewayPlan | None = None,
     ) -> None:
@@ -76,12 +94,23 @@ class Gateway(pulumi.ComponentResource):
                     raw["labels"] = dict(labels)
                 if overrides:
                     raw["overrides"] = dict(overrides)
+                for key, option in (("cache", cache), ("rateLimit", rate_limit)):
+                    if option is not None:
+                        raw[key] = option.dump() if isinstance(option, SpecModel) else dict(option)
+                for key, sec in (("firewall", firewall), ("authentication", authentication)):
+                    if sec is not None:
+                        raw[key] = sec.dump() if isinstance(sec, SpecModel) else dict(sec)
                 spec = parse(GatewaySpec, raw)
             plan = _plan or plan_gateway(spec, workload.spec, base_dir=base_dir)
         if _plan is None:
             for cred in plan.credentials:
                 state.index.declare_secret(cred.namespace, cred.name)
             raise_diagnostics(state.index.check([plan.manifest]), context)
+            # Policies are checked against the workload (MGW0201: IP rules without the client IP).
+            plan.extras = shared_peer_authentications(plan.extras, state, context)
+            raise_diagnostics(state.index.check(plan.extras), context)
+            for warning in plan.warnings:
+                pulumi.log.warn(str(warning))
         super().__init__(self.TYPE, resource_name, None, opts)
         self.spec = spec
         self.name: str = spec.name
@@ -92,5 +121,9 @@ class Gateway(pulumi.ComponentResource):
         ns_dep = state.namespaces.get(plan.namespace)
         deps = [*workload.dependencies(), *creds, *([ns_dep] if ns_dep is not None else [])]
         self.gateway = register_manifest(plan.manifest, self, deps)
+        # Function objects (policies, filters) select the same pods; they follow the Gateway so a
+        # preview shows them next to it, and destroy removes them first.
+        self.functions = [register_manifest(m, self, [self.gateway]) for m in plan.extras]
+        state.index.add(plan.extras)
         state.gateways[(plan.namespace, spec.name)] = self
         self.register_outputs({"ref": self.ref})

@@ -9,11 +9,16 @@ from typing import Any
 import pulumi
 
 from ..plan import plan_gateway, service_ports
-from ..spec._base import parse
+from ..render.firewall import workload_with_firewall
+from ..spec._base import SpecModel, parse
+from ..spec.addressing import AddressPoolSpec, AddressSpec
+from ..spec.envoy_filters import HttpCache, LocalRateLimit
 from ..spec.istio import Server
 from ..spec.resources import GatewaySpec
+from ..spec.security import Authentication, Firewall
 from ..spec.workload import WorkloadSpec
 from ._runtime import current_state, raise_diagnostics, validated
+from ._security import shared_peer_authentications
 from .gateway import Gateway
 from .workload import GatewayWorkload
 
@@ -36,6 +41,16 @@ class IngressGateway(pulumi.ComponentResource):
             ``autoscaling``, ``service``...). Default: none.
         gateway_name: The Gateway's name. Default: ``resource_name``.
         base_dir: Where relative certificate file paths resolve. Default: the working directory.
+        cache: Envoy's in-memory HTTP cache for the hosts named, as on :class:`Gateway`. Default: off.
+        rate_limit: Envoy's local rate limit for the hosts named, as on :class:`Gateway`. Default: off.
+        firewall: IP allow- and deny-lists, as on :class:`Gateway`; they also shape the workload's
+            Service and NetworkPolicy (docs/security.md). Default: none.
+        authentication: JWT, external authorization and PeerAuthentication, as on
+            :class:`Gateway`. Default: none.
+        address: The load balancer's fixed address (``aws``, ``gcp``, ``azure``, ``metallb`` or
+            ``pool``; docs/addressing.md). Default: none (the cloud assigns one).
+        address_pools: Pools for ``address: {pool: NAME}``, in the ``meshgw:addressPools`` shape.
+            Default: none.
         opts: Pulumi options.
 
     Attributes:
@@ -56,6 +71,12 @@ class IngressGateway(pulumi.ComponentResource):
         workload: Mapping[str, Any] | None = None,
         gateway_name: str | None = None,
         base_dir: Path | None = None,
+        cache: HttpCache | Mapping[str, Any] | None = None,
+        rate_limit: LocalRateLimit | Mapping[str, Any] | None = None,
+        firewall: Firewall | Mapping[str, Any] | None = None,
+        authentication: Authentication | Mapping[str, Any] | None = None,
+        address: AddressSpec | Mapping[str, Any] | None = None,
+        address_pools: Sequence[AddressPoolSpec | Mapping[str, Any]] = (),
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         context = f"{self.TYPE} {resource_name}"
@@ -64,25 +85,42 @@ class IngressGateway(pulumi.ComponentResource):
             wraw: dict[str, Any] = {"name": resource_name, "namespace": namespace, **dict(workload or {})}
             if exposure is not None:
                 wraw["exposure"] = exposure
+            if address is not None:
+                wraw["address"] = address.dump() if isinstance(address, SpecModel) else dict(address)
             wspec = parse(WorkloadSpec, wraw)
-            gspec = parse(
-                GatewaySpec,
-                {
-                    "name": gateway_name or resource_name,
-                    "workload": wspec.name,
-                    "servers": [s.dump() if isinstance(s, Server) else s for s in servers],
-                },
-            )
+            graw: dict[str, Any] = {
+                "name": gateway_name or resource_name,
+                "workload": wspec.name,
+                "servers": [s.dump() if isinstance(s, Server) else s for s in servers],
+            }
+            for key, option in (("cache", cache), ("rateLimit", rate_limit)):
+                if option is not None:
+                    graw[key] = option.dump() if isinstance(option, SpecModel) else dict(option)
+            for key, sec in (("firewall", firewall), ("authentication", authentication)):
+                if sec is not None:
+                    graw[key] = sec.dump() if isinstance(sec, SpecModel) else dict(sec)
+            gspec = parse(GatewaySpec, graw)
+            # IP rules shape the Service (source ranges, client IP preservation) and NetworkPolicy.
+            wspec = workload_with_firewall(wspec, [gspec])
             plan = plan_gateway(gspec, wspec, base_dir=base_dir)
             ports = service_ports([gspec])
         super().__init__(self.TYPE, resource_name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
         self.workload = GatewayWorkload(
-            f"{resource_name}-workload", wspec, ports=ports, credentials=plan.credentials, opts=child
+            f"{resource_name}-workload",
+            wspec,
+            ports=ports,
+            credentials=plan.credentials,
+            address_pools=address_pools,
+            opts=child,
         )
         for cred in plan.credentials:
             state.index.declare_secret(cred.namespace, cred.name)
         raise_diagnostics(state.index.check([plan.manifest]), context)
+        plan.extras = shared_peer_authentications(plan.extras, state, context)
+        raise_diagnostics(state.index.check(plan.extras), context, self)
+        for warning in plan.warnings:
+            pulumi.log.warn(str(warning), self)
         self.gateway = Gateway(
             f"{resource_name}-gateway", workload=self.workload, spec=gspec, opts=child, _plan=plan
         )

@@ -10,6 +10,7 @@ import pulumi
 
 from ..plan import MeshPlan, plan_mesh
 from ..spec.mesh import MeshSpec
+from ._addressing import resolve_mesh_lookups
 from ._runtime import child_name, current_state, register_manifest, validated
 from .egress import EgressGateway, register_egress_sidecars
 from .gateway import Gateway
@@ -56,6 +57,7 @@ class Mesh(pulumi.ComponentResource):
     ) -> None:
         with validated(f"{self.TYPE} {resource_name}"):
             mesh = spec if isinstance(spec, MeshSpec) else MeshSpec.from_config(spec)
+            mesh = resolve_mesh_lookups(mesh)  # AWS address lookups, before the stack-wide checks
             plan: MeshPlan = plan_mesh(mesh, base_dir=base_dir)
         super().__init__(self.TYPE, resource_name, None, opts)
         self.plan = plan
@@ -76,7 +78,7 @@ class Mesh(pulumi.ComponentResource):
                 self.workloads[name] = ExistingWorkload(wp.spec)
             else:
                 self.workloads[name] = GatewayWorkload(
-                    name, wp.spec, ports=wp.ports, credentials=wp.credentials, opts=child
+                    name, wp.spec, ports=wp.ports, credentials=wp.credentials, opts=child, _planned=True
                 )
         self.gateways: dict[str, Gateway] = {}
         for name, gp in plan.gateways.items():
@@ -113,5 +115,6 @@ class Mesh(pulumi.ComponentResource):
                     n: w.service_fqdn for n, w in self.workloads.items() if isinstance(w, GatewayWorkload)
                 },
                 "egressGateways": {n: e.service_fqdn for n, e in self.egress_gateways.items()},
+                "addresses": dict(sorted(plan.addresses.items())),
             }
         )

@@ -11,14 +11,17 @@ import pulumi_tls as tls
 
 from ..plan import Credential, service_ports
 from ..render._meta import Manifest
+from ..render.firewall import workload_with_firewall
 from ..render.namespace import render_namespace
 from ..render.secret import render_tls_secret
 from ..render.service import ServicePortSpec
 from ..render.workload import render_workload
 from ..spec._base import parse
+from ..spec.addressing import AddressPoolSpec
 from ..spec.resources import GatewaySpec
 from ..spec.workload import WorkloadSpec
-from ._runtime import StackState, current_state, register_manifest, validated
+from ._addressing import prepare_workload, workload_address
+from ._runtime import StackState, current_state, raise_diagnostics, register_manifest, validated
 
 __all__ = ["ExistingWorkload", "GatewayWorkload", "register_credentials"]
 
@@ -59,9 +62,12 @@ class GatewayWorkload(pulumi.ComponentResource):
         ports: Service ports. Default: derived from ``gateways`` if given, else ``http2`` 80 and
             ``https`` 443 (the chart's defaults). The status port 15021 is always first.
         gateways: Gateway specs that will bind to this workload; their server ports become the
-            Service ports.
+            Service ports, and their firewall rules shape the Service (``loadBalancerSourceRanges``,
+            client IP preservation) and turn on the NetworkPolicy.
         credentials: TLS Secrets to create between RBAC and the Deployment (used by IngressGateway
             and Mesh, which know them up front).
+        address_pools: Pools that ``address: {pool: NAME}`` allocates from (the
+            ``meshgw:addressPools`` shape). Default: none.
         opts: Pulumi options.
         **fields: WorkloadSpec fields, e.g. ``namespace="istio-ingress", exposure="public", cloud="aws"``.
 
@@ -71,6 +77,8 @@ class GatewayWorkload(pulumi.ComponentResource):
         hpa, pdb, network_policy: Child resources, or None when not rendered.
         resources: Every child resource by kind.
         service_fqdn: ``<name>.<namespace>.svc.cluster.local``.
+        address: The fixed load-balancer address, where the config gives or allocates a literal one
+            (output ``address``); else None.
     """
 
     TYPE = "meshgw:index:GatewayWorkload"
@@ -83,7 +91,9 @@ class GatewayWorkload(pulumi.ComponentResource):
         ports: Sequence[ServicePortSpec] | None = None,
         gateways: Sequence[GatewaySpec] = (),
         credentials: Sequence[Credential] = (),
+        address_pools: Sequence[AddressPoolSpec | Mapping[str, Any]] = (),
         opts: pulumi.ResourceOptions | None = None,
+        _planned: bool = False,
         **fields: Any,
     ) -> None:
         context = f"{self.TYPE} {resource_name}"
@@ -98,12 +108,17 @@ class GatewayWorkload(pulumi.ComponentResource):
                 )
             if ports is None:
                 ports = service_ports(gateways) if gateways else _DEFAULT_PORTS
+            # IP rules of the given Gateways shape the Service and NetworkPolicy (docs/security.md).
+            spec = workload_with_firewall(spec, gateways)
+            if not _planned:  # a Mesh resolves and checks addresses across the whole stack
+                # The fixed address: AWS lookups, pool allocation, checks (docs/addressing.md).
+                spec = prepare_workload(spec, [parse(AddressPoolSpec, p) for p in address_pools])
             manifests = render_workload(spec, ports)
         super().__init__(self.TYPE, resource_name, None, opts)
         self.spec: WorkloadSpec = spec
         self.ports = list(ports)
         state = current_state()
-        state.index.add(manifests)
+        raise_diagnostics(state.index.check(manifests), context, self)
 
         ns_deps: list[pulumi.Resource] = []
         if spec.create_namespace:
@@ -140,8 +155,14 @@ class GatewayWorkload(pulumi.ComponentResource):
         self.pdb = by_kind.get("PodDisruptionBudget")
         self.network_policy = by_kind.get("NetworkPolicy")
         self.service_fqdn = f"{spec.name}.{spec.namespace}.svc.cluster.local"
+        self.address = workload_address(spec)
         self.register_outputs(
-            {"namespace": spec.namespace, "selector": spec.selector_labels, "serviceFqdn": self.service_fqdn}
+            {
+                "namespace": spec.namespace,
+                "selector": spec.selector_labels,
+                "serviceFqdn": self.service_fqdn,
+                "address": self.address,
+            }
         )
 
     @property

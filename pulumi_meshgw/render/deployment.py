@@ -86,17 +86,22 @@ def _pod_labels(spec: WorkloadSpec) -> dict[str, str]:
     return labels
 
 
+def _proxy_config(spec: WorkloadSpec) -> dict[str, Any]:
+    config: dict[str, Any] = {"terminationDrainDuration": f"{spec.drain_duration_seconds}s"}
+    if spec.network.num_trusted_proxies is not None:
+        # Behind an L7 proxy: Envoy takes the client address from X-Forwarded-For, skipping this
+        # many trusted hops (what remoteIpBlocks and access logs see).
+        config["gatewayTopology"] = {"numTrustedProxies": spec.network.num_trusted_proxies}
+    return config
+
+
 def _pod_annotations(spec: WorkloadSpec) -> dict[str, str]:
     annotations = {
         "prometheus.io/port": str(METRICS_PORT),
         "prometheus.io/scrape": "true",
         "prometheus.io/path": "/stats/prometheus",
         # Compact, key-sorted JSON so the annotation (and the pod template hash) is byte-stable.
-        PROXY_CONFIG_ANNOTATION: json.dumps(
-            {"terminationDrainDuration": f"{spec.drain_duration_seconds}s"},
-            separators=(",", ":"),
-            sort_keys=True,
-        ),
+        PROXY_CONFIG_ANNOTATION: json.dumps(_proxy_config(spec), separators=(",", ":"), sort_keys=True),
     }
     annotations.update(spec.pod_annotations)
     # Set last: any other template turns the pod into a sidecar-shaped proxy that is not a gateway.
@@ -179,7 +184,8 @@ def render_deployment(spec: WorkloadSpec) -> Manifest:
     - Labels from :func:`workload_labels` on the Deployment and the pods, including
       ``istio.io/dataplane-mode: none``. Selector: ``spec.selector_labels``.
     - Pod annotations: Prometheus scraping of the merged metrics on 15020 at ``/stats/prometheus``,
-      and ``proxy.istio.io/config: {"terminationDrainDuration":"<n>s"}``; ``spec.pod_annotations``
+      and ``proxy.istio.io/config: {"terminationDrainDuration":"<n>s"}`` (plus
+      ``gatewayTopology.numTrustedProxies`` with network topology ``proxied``); ``spec.pod_annotations``
       are merged over these (a ``proxy.istio.io/config`` of your own therefore replaces the drain
       setting: include ``terminationDrainDuration`` in it). The injection-template annotation is
       never overridden here; use ``overrides`` for that.

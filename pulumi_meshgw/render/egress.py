@@ -5,24 +5,26 @@ sidecar-to-gateway hop always Istio mutual TLS:
 
 =====================  ==========================================================================
 ServiceEntry           one per host, ``MESH_EXTERNAL``, ``resolution: DNS``, the host's ports:
-                       ``http-<n>`` (HTTP), ``tls-<n>`` (TLS, passthrough) and ``https-<n>`` (HTTPS,
-                       the port the gateway originates TLS to)
+                       ``http-<n>`` (HTTP), ``tls-<n>`` (TLS, passthrough), ``tcp-<n>`` (TCP) and
+                       ``https-<n>`` (HTTPS, the port the gateway originates TLS to); ``addresses``:
+                       the host's VIP when it has a ``tcp`` destination
 Gateway                one per egress gateway; a server per destination on its listener port with
                        ``tls.mode: ISTIO_MUTUAL`` and host ``./<host>``: protocol HTTPS for ``http``
                        and ``tls-origination`` (the gateway terminates the mesh TLS and sees HTTP),
-                       TLS for ``tls-passthrough`` (inside the mesh TLS is the application's own)
+                       TLS for ``tls-passthrough`` and ``tcp`` (inside the mesh TLS is a byte
+                       stream)
 DestinationRule (hop)  one per egress gateway, on its Service: a subset per destination whose
                        port-level TLS is ``ISTIO_MUTUAL`` with ``sni: <host>``
 VirtualService         one per host (Istio allows one mesh-bound VirtualService per host, IST0109):
                        a ``mesh`` rule to the gateway subset and a gateway rule to the external host,
                        ``http`` for HTTP and origination, ``tls`` (mesh, on SNI) + ``tcp`` (gateway)
-                       for passthrough
+                       for passthrough, ``tcp`` (mesh, on the VIP) + ``tcp`` (gateway) for tcp
 DestinationRule (out)  one per host with origination, in the gateway's namespace with a
                        ``workloadSelector`` on the gateway pods: ``SIMPLE``/``MUTUAL`` per port,
                        ``sni``, and ``credentialName`` when a CA or client certificate is managed
 AuthorizationPolicy    one per egress gateway, ``ALLOW``: a rule per destination naming its sources;
                        HTTP attributes (``hosts``) for HTTP and origination, ``connection.sni`` for
-                       passthrough
+                       passthrough and tcp
 Telemetry              one per egress gateway, scoped to its pods
 NetworkPolicy          the gateway pods' own (see :mod:`.network_policy_egress`)
 =====================  ==========================================================================
@@ -43,6 +45,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from ..errors import ConfigError, Problem
 from ..spec.egress import EgressDestination, EgressGatewaySpec, EgressMode
 from ..spec.resources import DestinationRuleSpec, GatewaySpec, VirtualServiceSpec
 from ._meta import Manifest, deep_merge, standard_labels
@@ -129,8 +132,12 @@ def credential_name_for(spec: EgressGatewaySpec, d: EgressDestination) -> str | 
     return None
 
 
+_L4 = (EgressMode.TLS_PASSTHROUGH, EgressMode.TCP)
+"""Modes whose traffic the gateway forwards as a byte stream (no HTTP inside the mesh TLS)."""
+
+
 def _server_port_name(d: EgressDestination) -> str:
-    proto = "tls" if d.mode is EgressMode.TLS_PASSTHROUGH else "https"
+    proto = "tls" if d.mode in _L4 else "https"
     return _bounded(f"{proto}-{destination_key(d)}", 63)
 
 
@@ -139,7 +146,7 @@ def egress_service_ports(spec: EgressGatewaySpec) -> list[ServicePortSpec]:
     (inside the mesh TLS), ``tls-<n>`` when only passthrough does."""
     http: dict[int, bool] = {}
     for d in spec.destinations:
-        http[d.mesh_port] = http.get(d.mesh_port, False) or d.mode is not EgressMode.TLS_PASSTHROUGH
+        http[d.mesh_port] = http.get(d.mesh_port, False) or d.mode not in _L4
     return [
         ServicePortSpec(f"{'https' if is_http else 'tls'}-{port}", port, port)
         for port, is_http in sorted(http.items())
@@ -254,6 +261,8 @@ def _service_entry(spec: EgressGatewaySpec, host: str, ds: list[EgressDestinatio
             ports.append((d.external_port, f"http-{d.external_port}", "HTTP"))
         elif d.mode is EgressMode.TLS_PASSTHROUGH:
             ports.append((d.external_port, f"tls-{d.external_port}", "TLS"))
+        elif d.mode is EgressMode.TCP:
+            ports.append((d.external_port, f"tcp-{d.external_port}", "TCP"))
         else:
             ports.append((d.mesh_port, f"http-{d.mesh_port}", "HTTP"))
             ports.append((d.external_port, f"https-{d.external_port}", "HTTPS"))
@@ -266,13 +275,34 @@ def _service_entry(spec: EgressGatewaySpec, host: str, ds: list[EgressDestinatio
         resolution=ds[0].resolution,
         export_to=_export_to(ds),
         labels=standard_labels(spec.name, "egress-destination"),
+        addresses=sorted({_vip(d) for d in ds if d.mode is EgressMode.TCP}) or None,
     )
+
+
+def _vip(d: EgressDestination) -> str:
+    if d.vip is None:
+        raise ConfigError(
+            [
+                Problem(
+                    f"destinations[{d.host}].vip",
+                    f"tcp destination {d.host}:{d.external_port} has no VIP; plan the egress gateway "
+                    "(plan_egress or a Mesh) so that one is allocated from vipPool, or pin vip",
+                    "MGW0704",
+                )
+            ]
+        )
+    return d.vip
+
+
+def _vip_subnet(d: EgressDestination) -> str:
+    vip = _vip(d)
+    return f"{vip}/{128 if ':' in vip else 32}"
 
 
 def _gateway(spec: EgressGatewaySpec) -> Manifest:
     servers = []
     for d in spec.destinations:
-        proto = "TLS" if d.mode is EgressMode.TLS_PASSTHROUGH else "HTTPS"
+        proto = "TLS" if d.mode in _L4 else "HTTPS"
         servers.append(
             {
                 "port": {"number": d.mesh_port, "name": _server_port_name(d), "protocol": proto},
@@ -365,6 +395,19 @@ def _virtual_service(spec: EgressGatewaySpec, host: str, ds: list[EgressDestinat
             # The gateway terminates the mesh TLS; what is inside is the application's own TLS
             # stream, forwarded byte for byte.
             tcp.append({"match": [{"gateways": [gw], "port": d.mesh_port}], "route": [to_host]})
+        elif d.mode is EgressMode.TCP:
+            # Sidecars listen on <VIP>:<port> for the host (its ServiceEntry address), so the match
+            # on the VIP is what tells this destination from other TCP destinations on the port.
+            tcp.append(
+                {
+                    "match": [
+                        {"gateways": ["mesh"], "port": d.mesh_port, "destinationSubnets": [_vip_subnet(d)]}
+                    ],
+                    "route": [to_gateway],
+                }
+            )
+            # At the gateway the mesh TLS (SNI = host, set by the hop subset) picks the server.
+            tcp.append({"match": [{"gateways": [gw], "port": d.mesh_port}], "route": [to_host]})
         else:
             http.append(
                 {
@@ -413,8 +456,8 @@ def _policy_rule(spec: EgressGatewaySpec, d: EgressDestination) -> dict[str, Any
     if principals:
         sources.append({"source": {"principals": principals}})
     port = str(d.mesh_port)
-    if d.mode is EgressMode.TLS_PASSTHROUGH:
-        # No HTTP attributes inside a passthrough stream: the SNI of the mesh TLS, which the hop
+    if d.mode in _L4:
+        # No HTTP attributes inside a passthrough or TCP stream: the SNI of the mesh TLS, which the hop
         # DestinationRule sets to the host, is what identifies the destination.
         return {
             "from": sources,

@@ -14,6 +14,7 @@ from typing import Any
 from ..constants import STATUS_PORT
 from ..spec.workload import Cloud, Exposure, WorkloadSpec
 from ._meta import Manifest, manifest, object_meta
+from .addressing import address_annotations
 from .deployment import workload_labels
 
 __all__ = [
@@ -165,8 +166,8 @@ def render_service(spec: WorkloadSpec, ports: Sequence[ServicePortSpec]) -> Mani
       ClusterIP, where the API server rejects it. Default: ``Local``.
     - ``loadBalancerSourceRanges`` and ``loadBalancerClass``: when set, LoadBalancer only.
       Default: unset.
-    - ``loadBalancerIP`` is never emitted (deprecated since Kubernetes 1.24; reserve addresses with
-      the provider's annotation instead).
+    - ``loadBalancerIP`` is never emitted (deprecated since Kubernetes 1.24); a fixed address
+      (``spec.address``) becomes the provider's annotation (:mod:`.addressing`).
     - Selector: ``spec.selector_labels``.
 
     Args:
@@ -178,7 +179,7 @@ def render_service(spec: WorkloadSpec, ports: Sequence[ServicePortSpec]) -> Mani
     """
     labels = workload_labels(spec)
     is_lb = spec.exposure is not Exposure.CLUSTER
-    annotations = {**load_balancer_annotations(spec), **spec.service.annotations}
+    annotations = {**load_balancer_annotations(spec), **address_annotations(spec), **spec.service.annotations}
     body: dict[str, Any] = {"type": "LoadBalancer" if is_lb else "ClusterIP"}
     body["selector"] = dict(sorted(spec.selector_labels.items()))
     body["ports"] = [_port_entry(p, app_protocol=not is_lb) for p in resolve_service_ports(spec, ports)]

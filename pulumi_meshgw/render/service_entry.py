@@ -19,6 +19,7 @@ def render_service_entry(
     resolution: str = "DNS",
     export_to: Sequence[str] | None = None,
     labels: Mapping[str, str] | None = None,
+    addresses: Sequence[str] | None = None,
 ) -> Manifest:
     """Render a ``MESH_EXTERNAL`` ServiceEntry.
 
@@ -33,12 +34,15 @@ def render_service_entry(
             its own Service address, and loop.
         export_to: Namespaces that may see the entry (``.`` is its own). Default: unset (all).
         labels: Object labels. Default: none.
+        addresses: Virtual IPs of the hosts (sidecars then listen on ``<address>:<port>``, which
+            is what tells TCP destinations on one port apart). Default: unset.
 
     Returns:
         The ServiceEntry as a plain dict.
     """
     spec: dict[str, object] = {
         "hosts": list(hosts),
+        **({"addresses": list(addresses)} if addresses else {}),
         "location": "MESH_EXTERNAL",
         "resolution": resolution,
         "ports": [

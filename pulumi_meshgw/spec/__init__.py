@@ -2,6 +2,7 @@
 
 from ._base import SpecModel, parse
 from .egress import EgressDestination, EgressGatewaySpec, EgressMode, EgressSource
+from .envoy_filters import HttpCache, LocalRateLimit, TokenBucket
 from .istio import (
     ClientTLSSettings,
     Destination,
@@ -36,6 +37,8 @@ __all__ = [
     "ExternalWorkload",
     "GatewaySpec",
     "HTTPRoute",
+    "HttpCache",
+    "LocalRateLimit",
     "MeshSpec",
     "Port",
     "Protocol",
@@ -45,6 +48,7 @@ __all__ = [
     "TCPRoute",
     "TLSMode",
     "TLSRoute",
+    "TokenBucket",
     "TrafficPolicy",
     "VirtualServiceFields",
     "VirtualServiceSpec",

@@ -14,6 +14,10 @@ Modes (the names are this library's; each maps to one of Istio's egress tasks):
 - ``tls-origination``: the application speaks plain HTTP to ``host:origination.httpPort``; the
   gateway originates TLS to ``host:port``, ``SIMPLE`` (server verified against a CA) or ``MUTUAL``
   (the gateway also presents a client certificate).
+- ``tcp``: plain TCP (a database, a message broker) to ``host:port``. The host gets a VIP from the
+  gateway's ``vipPool`` on its ServiceEntry, so that several TCP destinations can share a port
+  (without an address, sidecars cannot tell them apart: IST0134). Needs Istio's DNS proxying in the
+  client pods, so that the host resolves to its VIP.
 
 In all three modes the hop from the application's sidecar to the gateway is Istio mutual TLS
 (``ISTIO_MUTUAL``): gateways get no auto-mTLS, and without it the gateway cannot know who is calling,
@@ -38,6 +42,7 @@ from pydantic import (
 )
 
 from ._base import NestedProblems, SpecModel, dns_label, dns_subdomain, problems_from_validation_error
+from .addressing import NatLookup, parse_network
 from .istio import CertificateSource, validate_route_host
 from .workload import Exposure, WorkloadSpec
 
@@ -95,6 +100,7 @@ class EgressMode(str, Enum):
     HTTP = "http"
     TLS_PASSTHROUGH = "tls-passthrough"
     TLS_ORIGINATION = "tls-origination"
+    TCP = "tcp"
 
 
 class EgressSource(SpecModel):
@@ -266,8 +272,8 @@ class EgressDestination(SpecModel):
     port: int | None = Field(default=None, ge=1, le=65535)
     """The port the external host listens on (required): 443 for TLS, 80 for plain HTTP."""
     mode: EgressMode
-    """``http``, ``tls-passthrough`` or ``tls-origination`` (required: how traffic leaves is a
-    decision)."""
+    """``http``, ``tls-passthrough``, ``tls-origination`` or ``tcp`` (required: how traffic leaves
+    is a decision)."""
     resolution: str = "DNS"
     """ServiceEntry resolution: ``DNS`` or ``DNS_ROUND_ROBIN``. Default: ``DNS``. ``NONE`` is refused:
     the gateway would forward to the original destination address, which is its own Service address,
@@ -277,6 +283,19 @@ class EgressDestination(SpecModel):
     origination: Origination | None = None
     """TLS origination settings; only with mode ``tls-origination``. Default: ``SIMPLE`` with the
     operating-system trust store, applications on port 80."""
+    vip: str | None = None
+    """Mode ``tcp`` only: pin the host's VIP (inside the gateway's ``vipPool``). Default: unset,
+    allocated from ``vipPool``, stable across runs (see docs/addressing.md)."""
+
+    @field_validator("vip")
+    @classmethod
+    def _vip(cls, v: str | None) -> str | None:
+        if v is not None:
+            try:
+                ipaddress.ip_address(v)
+            except ValueError:
+                raise ValueError(f"vip {v!r} is not an IP address") from None
+        return v
 
     @field_validator("host")
     @classmethod
@@ -347,6 +366,8 @@ class EgressDestination(SpecModel):
                     "port applications call); use another port",
                 )
             )
+        if self.vip is not None and self.mode is not EgressMode.TCP:
+            problems.append((("vip",), f"only applies to mode tcp, not {self.mode.value}; remove it"))
         if self.origination is not None and self.mode is not EgressMode.TLS_ORIGINATION:
             problems.append(
                 (
@@ -490,9 +511,18 @@ class EgressGatewaySpec(SpecModel):
     """Lock-down of the client namespaces. Default: Sidecar and NetworkPolicy on."""
     # "IPs" as people write it, not the camelCase generator's "Ips".
     egress_ips: list[str] = Field(default_factory=list, alias="egressIPs")
-    """The NAT source addresses traffic leaves with, as configured on the node pool's NAT (taken
-    from config; not looked up). Exported as ``egressIps`` so partners can allow-list them.
-    Default: none."""
+    """The NAT source addresses traffic leaves with, as configured on the node pool's NAT (from
+    config; see ``natLookup`` to look them up on AWS). Exported as ``egressIps`` so partners can
+    allow-list them. Default: none."""
+    nat_lookup: NatLookup | None = None
+    """Look the NAT source IPs up when the program runs (AWS: the NAT gateways that serve the egress
+    nodes' subnets), and export them as ``egressIps`` together with ``egressIPs``. Needs
+    ``pip install 'pulumi-meshgw[aws]'``; ``meshgw render`` shows ``[lookup]`` instead. Default:
+    unset (no lookup)."""
+    vip_pool: str = "240.241.0.0/16"
+    """Where the VIPs of ``tcp`` destinations come from: a CIDR block, or the name of a
+    ``meshgw:addressPools`` pool. Default: ``240.241.0.0/16`` (class E, never routed, and outside
+    Istio's own automatic allocation range 240.240.0.0/16)."""
     trust_domain: str = "cluster.local"
     """The mesh trust domain, for service-account principals in the AuthorizationPolicy.
     Default: ``cluster.local``."""
@@ -528,6 +558,14 @@ class EgressGatewaySpec(SpecModel):
             except ValueError:
                 raise ValueError(f"{ip!r} is not an IP address") from None
         return v
+
+    @field_validator("vip_pool")
+    @classmethod
+    def _vip_pool(cls, v: str) -> str:
+        if "/" in v:
+            parse_network(v, "vipPool")
+            return v
+        return dns_label(v, "vipPool (a CIDR block or an address pool name)")
 
     @field_validator("overrides")
     @classmethod
@@ -578,7 +616,18 @@ class EgressGatewaySpec(SpecModel):
         # for every external host on a port, which can be HTTP or TLS, not both.
         families: dict[int, tuple[int, str]] = {}
         resolutions: dict[str, tuple[int, str]] = {}
+        vips: dict[str, tuple[int, str]] = {}
         for i, d in enumerate(self.destinations):
+            if d.vip is not None:
+                pinned = vips.setdefault(d.host, (i, d.vip))
+                if pinned[1] != d.vip:
+                    problems.append(
+                        (
+                            ("destinations", i, "vip"),
+                            f"{d.host} already has vip {pinned[1]} (destinations[{pinned[0]}]); a host has "
+                            "one VIP on its ServiceEntry, so give its destinations the same one",
+                        )
+                    )
             first = resolutions.setdefault(d.host, (i, d.resolution))
             if first[1] != d.resolution:
                 problems.append(
@@ -588,7 +637,8 @@ class EgressGatewaySpec(SpecModel):
                         "destinations of one host share its ServiceEntry, so give them the same resolution",
                     )
                 )
-            family = "TLS" if d.mode is EgressMode.TLS_PASSTHROUGH else "HTTP"
+            # tcp counts as TLS: at the gateway it arrives inside the mesh TLS, like passthrough.
+            family = "TLS" if d.mode in (EgressMode.TLS_PASSTHROUGH, EgressMode.TCP) else "HTTP"
             other = families.setdefault(d.mesh_port, (i, family))
             if other[1] != family:
                 problems.append(
@@ -661,4 +711,6 @@ def _port_roles(d: EgressDestination) -> list[tuple[int, str]]:
         return [(d.external_port, "http")]
     if d.mode is EgressMode.TLS_PASSTHROUGH:
         return [(d.external_port, "tls-passthrough")]
+    if d.mode is EgressMode.TCP:
+        return [(d.external_port, "tcp")]
     return [(d.mesh_port, "http"), (d.external_port, "tls-origination")]

@@ -15,7 +15,9 @@ from pydantic import Field
 
 from ..errors import ConfigError, Problem
 from ._base import SpecModel, parse
+from .addressing import AddressPoolSpec
 from .egress import EgressGatewaySpec
+from .external import ExternalObject
 from .resources import DestinationRuleSpec, GatewaySpec, VirtualServiceSpec
 from .workload import WorkloadSpec
 
@@ -27,6 +29,8 @@ CONFIG_KEYS: dict[str, str] = {
     "virtualServices": "virtual_services",
     "destinationRules": "destination_rules",
     "egressGateways": "egress_gateways",
+    "external": "external",
+    "addressPools": "address_pools",
 }
 """Config keys (under the ``meshgw`` namespace) and the MeshSpec field each fills."""
 
@@ -40,6 +44,14 @@ class MeshSpec(SpecModel):
     destination_rules: list[DestinationRuleSpec] = Field(default_factory=list)
     egress_gateways: list[EgressGatewaySpec] = Field(default_factory=list)
     """Egress gateways, each with its destinations, policies and telemetry. Default: none."""
+    external: list[ExternalObject] = Field(default_factory=list)
+    """Objects managed outside this stack that its routes and Gateways refer to (Gateways,
+    Services, Secrets, workloads, DestinationRule subsets), so that references to them are checked
+    instead of reported missing. Default: none."""
+    address_pools: list[AddressPoolSpec] = Field(default_factory=list)
+    """CIDR blocks that workload addresses (``address: {pool: NAME}``) and egress VIPs
+    (``vipPool: NAME``) are allocated from, deterministically and stably (docs/addressing.md).
+    Default: none."""
 
     @classmethod
     def from_config(cls, values: Mapping[str, Any]) -> MeshSpec:
@@ -47,6 +59,11 @@ class MeshSpec(SpecModel):
 
         Every item is validated, problems from all items are collected, and one ConfigError is raised.
         """
+        if not isinstance(values, Mapping):
+            got = type(values).__name__
+            raise ConfigError(
+                [Problem("", f"the mesh config must be a mapping of config keys, got {got}", "MGW0100")]
+            )
         problems: list[Problem] = []
         unknown = sorted(set(values) - set(CONFIG_KEYS))
         for key in unknown:
@@ -65,6 +82,8 @@ class MeshSpec(SpecModel):
             "virtualServices": VirtualServiceSpec,
             "destinationRules": DestinationRuleSpec,
             "egressGateways": EgressGatewaySpec,
+            "external": ExternalObject,
+            "addressPools": AddressPoolSpec,
         }
         for key, field in CONFIG_KEYS.items():
             raw = values.get(key)
@@ -109,5 +128,6 @@ class MeshSpec(SpecModel):
         dupes("virtualServices", self.virtual_services, lambda v: f"{v.namespace}/{v.name}")
         dupes("destinationRules", self.destination_rules, lambda d: f"{d.namespace}/{d.name}")
         dupes("egressGateways", self.egress_gateways, lambda e: e.name)
+        dupes("addressPools", self.address_pools, lambda p: p.name)
         if problems:
             raise ConfigError(problems)

@@ -52,6 +52,7 @@ Each default below is written on its field too; this is the summary a reviewer a
 | TLS Secrets | in the gateway pods' namespace; private keys only as Pulumi secrets | Istio reads credentials from the pod namespace only |
 | Self-signed certificates | ECDSA P-256, 90 days, renewed 30 days early, kept in Pulumi state | Stable across runs, so previews do not churn |
 | cert-manager certificates | ECDSA P-256, key rotated on renewal, 90 days, renewed 30 days early | |
+| Gateway `cache` / `rateLimit` | off; when on, EnvoyFilters scoped to the workload with explicit priorities and `proxyVersion` limited to Istio 1.22-1.28; cached bodies up to 1 MiB; a bucket per host and pod | A filter never lands on an Envoy that lacks it (docs/caching.md) |
 """
 
 

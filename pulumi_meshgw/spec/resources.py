@@ -13,7 +13,9 @@ from typing import Any
 from pydantic import Field, field_validator, model_validator
 
 from ._base import NestedProblems, SpecModel, dns_label, dns_subdomain
+from .envoy_filters import HttpCache, LocalRateLimit, envoy_filter_problems
 from .istio import DestinationRuleFields, Server, TLSMode, VirtualServiceFields
+from .security import Authentication, Firewall, servers_problems
 
 __all__ = ["DestinationRuleSpec", "GatewaySpec", "VirtualServiceSpec", "parse_gateway_ref"]
 
@@ -50,11 +52,29 @@ class GatewaySpec(SpecModel):
     labels: dict[str, str] = Field(default_factory=dict)
     overrides: dict[str, Any] = Field(default_factory=dict)
     """Escape hatch: deep-merged into the rendered Gateway object. Default: none."""
+    firewall: Firewall | None = None
+    """IP allow- and deny-lists, gateway-wide and per host; see docs/security.md. Default: none."""
+    authentication: Authentication | None = None
+    """JWT, external authorization and mesh mTLS for the backends' namespaces; see
+    docs/security.md. Default: none."""
+    cache: HttpCache | None = None
+    """Envoy's in-memory HTTP cache for the hosts named, as an EnvoyFilter; see docs/caching.md.
+    Default: off."""
+    rate_limit: LocalRateLimit | None = None
+    """Envoy's local (per-pod) rate limit for the hosts named, as an EnvoyFilter; see
+    docs/caching.md. Default: off."""
 
     @field_validator("name")
     @classmethod
     def _name(cls, v: str) -> str:
         return dns_label(v, "gateway name")
+
+    @model_validator(mode="after")
+    def _security_hosts(self) -> GatewaySpec:
+        problems = servers_problems(self)
+        if problems:
+            raise NestedProblems(problems)
+        return self
 
     @field_validator("namespace")
     @classmethod
@@ -77,6 +97,20 @@ class GatewaySpec(SpecModel):
                 )
             seen.setdefault(s.port.name, i)
             problems.extend((("servers", i, *sub), msg) for sub, msg in _server_tls_problems(s))
+        if problems:
+            raise NestedProblems(problems)
+        return self
+
+    @model_validator(mode="after")
+    def _envoy_filter_hosts(self) -> GatewaySpec:
+        # cache and rateLimit only work where Envoy parses HTTP: check their hosts against the servers.
+        problems: list[tuple[tuple[str | int, ...], str]] = []
+        if self.cache is not None:
+            problems.extend(envoy_filter_problems(self.servers, "cache", self.cache.hosts, "caching"))
+        if self.rate_limit is not None:
+            problems.extend(
+                envoy_filter_problems(self.servers, "rateLimit", self.rate_limit.hosts, "rate limiting")
+            )
         if problems:
             raise NestedProblems(problems)
         return self

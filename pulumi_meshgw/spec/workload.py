@@ -14,6 +14,8 @@ from typing import Any, Literal
 from pydantic import Field, field_validator, model_validator
 
 from ._base import NestedProblems, SpecModel, dns_label, dns_subdomain
+from .addressing import AddressSpec
+from .security import WorkloadNetwork
 
 __all__ = [
     "Autoscaling",
@@ -200,6 +202,10 @@ class WorkloadSpec(SpecModel):
     resources: Resources = Field(default_factory=Resources)
     service: ServiceSettings = Field(default_factory=ServiceSettings)
     network_policy: NetworkPolicySettings = Field(default_factory=NetworkPolicySettings)
+    network: WorkloadNetwork = Field(default_factory=WorkloadNetwork)
+    """Where client connections come from (``topology: direct`` or ``proxied`` with
+    ``numTrustedProxies``), which decides how IP rules see the client; see docs/security.md.
+    Default: ``direct``."""
     drain_duration_seconds: int = Field(default=30, ge=0)
     """How long Envoy drains connections on shutdown. Default: 30. The pod's
     terminationGracePeriodSeconds is this plus 15."""
@@ -218,6 +224,10 @@ class WorkloadSpec(SpecModel):
     overrides: dict[str, dict[str, Any]] = Field(default_factory=dict)
     """Escape hatch: per kind (``Deployment``, ``Service``, ...), a mapping deep-merged into the
     rendered object. Default: none."""
+    address: AddressSpec | None = None
+    """A fixed load-balancer address, in the cloud's annotation form (``aws``, ``gcp``, ``azure``,
+    ``metallb``) or allocated from ``meshgw:addressPools`` (``pool``); see docs/addressing.md.
+    Default: unset (the cloud assigns one, which changes when the Service is recreated)."""
     external: ExternalWorkload | None = None
     """Reference a workload this program does not manage. All other fields are then ignored."""
 
