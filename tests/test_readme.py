@@ -53,3 +53,16 @@ def test_readme_commands_are_the_ci_commands() -> None:
     test_cmd = "python3 -m venv .venv && . .venv/bin/activate && pip install -e '.[dev]' && pytest"
     assert test_cmd in README and test_cmd in ci
     assert "pip install -e '.[dev]' && meshgw render --stack dev --out out/dev" in README
+
+
+def test_function_examples_are_valid_config() -> None:
+    from pulumi_meshgw.spec._base import parse
+    from pulumi_meshgw.spec.envoy_filters import HttpCache, LocalRateLimit
+    from pulumi_meshgw.spec.security import Authentication
+
+    (auth,) = [b for b in blocks("yaml") if b.lstrip().startswith("authentication:")]
+    parse(Authentication, yaml.safe_load(auth)["authentication"])
+    (functions,) = [b for b in blocks("yaml") if b.startswith("cache:")]
+    data = yaml.safe_load(functions)
+    parse(HttpCache, data["cache"])
+    parse(LocalRateLimit, data["rateLimit"])
