@@ -141,6 +141,10 @@ class MeshPlan:
     """One Sidecar per client namespace, merged across the egress gateways that serve it."""
     addresses: dict[str, str] = field(default_factory=dict)
     """Workload name -> its fixed load-balancer address, where one is known (see :mod:`.ipam`)."""
+    infos: list[Problem] = field(default_factory=list)
+    """Info findings on the objects the config declares itself (``meshgw:destinationRules``, ...),
+    with their config paths, for the Pulumi log at info level. The library's own objects (egress
+    origination rules) stay quiet."""
 
     def manifests(self) -> list[Manifest]:
         """All objects known before deploy time, in apply order."""
@@ -236,6 +240,17 @@ def _check_pem_pair(cert: str, key: str, hosts: Sequence[str], path: str, proble
         )
 
 
+def _credential_name(spec: GatewaySpec, index: int) -> str:
+    """The TLS Secret of server ``index``: ``tls.credentialName``, else ``<gateway>-<port>-cert``.
+
+    The client CA Secret is named after it (``<name>-cacert``, Istio's convention), so both come
+    from here.
+    """
+    server = spec.servers[index]
+    given = server.tls.credential_name if server.tls is not None else None
+    return given or f"{spec.name}-{server.port.name}-cert"
+
+
 def _credentials_for(
     spec: GatewaySpec,
     index: int,
@@ -249,10 +264,10 @@ def _credentials_for(
     if tls is None or tls.mode is None or not tls.mode.needs_certificate:
         return None
     ns = workload.pod_namespace
-    name = tls.credential_name or f"{spec.name}-{server.port.name}-cert"
+    name = _credential_name(spec, index)
     hosts = _dns_names(server.hosts)
     needs_ca = tls.mode.needs_client_ca
-    path = f"{prefix}.servers[{index}].tls" if prefix else f"servers[{index}].tls"
+    path = _sub_path(prefix, ("servers", index, "tls"))
     common: dict[str, Any] = {
         "gateway": spec.name,
         "server_index": index,
@@ -357,8 +372,7 @@ def _ca_credential_for(
 ) -> Credential | None:
     """The ``<credentialName>-cacert`` Secret for a client CA bundle given as ``tls.caCertificates``
     next to a certificate that does not come from files (with files it joins the server Secret)."""
-    server = spec.servers[index]
-    tls = server.tls
+    tls = spec.servers[index].tls
     if tls is None or tls.ca_certificates is None or tls.mode is None or not tls.mode.needs_certificate:
         return None
     if tls.server_certificate is not None:
@@ -377,8 +391,7 @@ def _ca_credential_for(
     pem = _read_pem(tls.ca_certificates, path, base_dir, problems)
     if pem is None:
         return None
-    name = tls.credential_name or f"{spec.name}-{server.port.name}-cert"
-    secret = render_ca_secret(name, workload.pod_namespace, pem, owner=spec.name)
+    secret = render_ca_secret(_credential_name(spec, index), workload.pod_namespace, pem, owner=spec.name)
     return Credential(
         gateway=spec.name,
         server_index=index,
@@ -555,6 +568,9 @@ def plan_mesh(spec: MeshSpec, *, base_dir: Path | None = None) -> MeshPlan:
     for _, m in vss:
         diags.extend(index.check([m]))
     errors, warnings = diagnostics_to_problems(diags, paths)
+    _, infos = diagnostics_to_problems(
+        [d for d in others if d.level is Level.INFO and (d.kind, d.namespace, d.name) in paths], paths
+    )
     problems.extend(errors)
     problems.extend(egress_errors)
     warnings.extend(egress_warnings)
@@ -562,6 +578,7 @@ def plan_mesh(spec: MeshSpec, *, base_dir: Path | None = None) -> MeshPlan:
     if problems:
         raise ConfigError(problems)
     plan.warnings = [*warnings, *address_plan.warnings]
+    plan.infos = infos
     plan.addresses = address_plan.addresses
     return plan
 

@@ -1,8 +1,10 @@
-"""Shared fixtures: sample configs and PEM material made on the fly (no key ever lives in the repo)."""
+"""Shared fixtures: sample configs, PEM material made on the fly (no key ever lives in the repo), the
+planning helpers most test modules use, and the golden-file check."""
 
 from __future__ import annotations
 
 import datetime as dt
+import os
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -10,8 +12,43 @@ from typing import Any
 import pytest
 import yaml
 
+from pulumi_meshgw.errors import ConfigError
+from pulumi_meshgw.plan import MeshPlan, plan_mesh
+from pulumi_meshgw.spec import MeshSpec
+
 ROOT = Path(__file__).resolve().parent.parent
 STACKS = ROOT / "stacks"
+GOLDEN = Path(__file__).resolve().parent / "golden"
+UPDATE_GOLDEN = os.environ.get("MESHGW_UPDATE_GOLDEN") == "1"
+"""Regenerate the goldens with ``MESHGW_UPDATE_GOLDEN=1 pytest tests`` (or one test file) and review
+the diff: golden changes are user-visible output changes and get a CHANGELOG line."""
+
+
+def assert_golden(path: Path, text: str) -> None:
+    """Check ``text`` against the reviewed golden file ``path``; rewrite it first under
+    ``MESHGW_UPDATE_GOLDEN=1``."""
+    if UPDATE_GOLDEN:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text)
+    assert path.exists(), f"{path} is missing; run with MESHGW_UPDATE_GOLDEN=1 and review it"
+    assert path.read_text() == text, f"{path} differs; run with MESHGW_UPDATE_GOLDEN=1 and review the diff"
+
+
+def plan(config: dict[str, Any], base_dir: Path | None = None) -> MeshPlan:
+    """Plan a mesh config as a stack does (``meshgw:*`` keys without the namespace)."""
+    return plan_mesh(MeshSpec.from_config(config), base_dir=base_dir)
+
+
+def problems(config: dict[str, Any]) -> list[tuple[str, str, str]]:
+    """The (path, message, code) of every problem planning ``config`` raises."""
+    with pytest.raises(ConfigError) as err:
+        plan(config)
+    return [(p.path, p.message, p.code) for p in err.value.problems]
+
+
+def kinds(p: MeshPlan, kind: str) -> list[dict[str, Any]]:
+    """The planned objects of one kind, in plan order."""
+    return [m for m in p.manifests() if m["kind"] == kind]
 
 
 def stack_config(env: str) -> dict[str, Any]:

@@ -14,14 +14,15 @@ from pulumi_meshgw.analysis import validate_manifests
 from pulumi_meshgw.analysis.egress import check_egress_consistency
 from pulumi_meshgw.errors import ConfigError
 from pulumi_meshgw.ipam import DEFAULT_VIP_POOL
-from pulumi_meshgw.plan import MeshPlan, plan_egress, plan_mesh
+from pulumi_meshgw.plan import MeshPlan, plan_egress
 from pulumi_meshgw.render.addressing import LOOKUP
 from pulumi_meshgw.spec._base import parse
+from pulumi_meshgw.spec.addressing import NatLookup
 from pulumi_meshgw.spec.egress import EgressGatewaySpec
 from pulumi_meshgw.spec.mesh import MeshSpec
 from pulumi_meshgw.testing import run
 
-from .conftest import minimal_mesh
+from .conftest import minimal_mesh, plan, problems
 
 EIPS = ["eipalloc-0a1b2c3d4e5f60001", "eipalloc-0a1b2c3d4e5f60002"]
 SUBNETS = ["subnet-0a1b2c3d4e5f60001", "subnet-0a1b2c3d4e5f60002"]
@@ -40,18 +41,8 @@ def mesh(
     return m
 
 
-def plan(config: dict[str, Any]) -> MeshPlan:
-    return plan_mesh(MeshSpec.from_config(config))
-
-
 def service(p: MeshPlan, name: str = "public") -> dict[str, Any]:
     return next(m for m in p.manifests() if m["kind"] == "Service" and m["metadata"]["name"] == name)
-
-
-def problems(config: dict[str, Any]) -> list[tuple[str, str, str]]:
-    with pytest.raises(ConfigError) as err:
-        plan(config)
-    return [(p.path, p.message, p.code) for p in err.value.problems]
 
 
 def two_workloads(a: dict[str, Any], b: dict[str, Any], **extra: Any) -> dict[str, Any]:
@@ -274,11 +265,47 @@ def test_spec_errors() -> None:
             "workloads[0].address.azure",
             "exactly one of pipName",
         ),
+        (
+            {"aws": {"eipTags": {}, "subnets": SUBNETS}},
+            "workloads[0].address.aws.eipTags",
+            "an empty eipTags map matches everything",
+        ),
+        (
+            {"aws": {"eipAllocations": EIPS, "subnetTags": {}}},
+            "workloads[0].address.aws.subnetTags",
+            "an empty subnetTags map matches everything",
+        ),
+        (
+            {"aws": {"eipAllocations": EIPS, "subnets": ["subnet-x"]}},
+            "workloads[0].address.aws.subnets",
+            "'subnet-x' is not a subnet ID",
+        ),
+        (
+            {"aws": {"eipAllocations": EIPS, "subnets": SUBNETS, "region": "Europe"}},
+            "workloads[0].address.aws.region",
+            "'Europe' is not an AWS region name",
+        ),
     ]
     for address, path, match in cases:
         with pytest.raises(ConfigError) as err:
             MeshSpec.from_config(mesh(address))
         assert any(p.path == path and match in p.message for p in err.value.problems), err.value
+
+
+@pytest.mark.parametrize(
+    ("aws", "path", "match"),
+    [
+        ({"subnetTags": {}}, "aws.subnetTags", "an empty subnetTags map matches everything"),
+        ({"subnetIds": []}, "aws.subnetIds", "give at least one subnet ID"),
+        ({"subnetIds": SUBNETS, "region": "Europe"}, "aws.region", "'Europe' is not an AWS region name"),
+        ({"subnetIds": SUBNETS, "subnetTags": {"a": "b"}}, "aws", "exactly one of subnetIds or subnetTags"),
+    ],
+)
+def test_nat_lookup_spec_errors(aws: dict[str, Any], path: str, match: str) -> None:
+    # The AWS fields NatLookup shares with the ingress address, held to the same rules.
+    with pytest.raises(ConfigError) as err:
+        parse(NatLookup, {"aws": aws})
+    assert any(p.path == path and match in p.message for p in err.value.problems), err.value
 
 
 def test_lookups_render_as_placeholders_offline() -> None:

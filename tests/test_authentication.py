@@ -12,12 +12,9 @@ import pytest
 
 from pulumi_meshgw import ComponentConfigError, Gateway, GatewayWorkload, IngressGateway, Mesh
 from pulumi_meshgw.analysis import validate_manifests
-from pulumi_meshgw.errors import ConfigError
-from pulumi_meshgw.plan import MeshPlan, plan_mesh
-from pulumi_meshgw.spec import MeshSpec
 from pulumi_meshgw.testing import Recording, run
 
-from .conftest import make_pem, minimal_mesh
+from .conftest import kinds, make_pem, minimal_mesh, plan, problems
 from .test_firewall import golden
 
 HTTP_REDIRECT = {
@@ -65,20 +62,6 @@ def mesh(
         gw["authentication"] = copy.deepcopy(auth)
     m["virtualServices"] = []
     return m
-
-
-def plan(m: dict[str, Any]) -> MeshPlan:
-    return plan_mesh(MeshSpec.from_config(m))
-
-
-def kinds(p: MeshPlan, kind: str) -> list[dict[str, Any]]:
-    return [m for m in p.manifests() if m["kind"] == kind]
-
-
-def problems(m: dict[str, Any]) -> list[tuple[str, str, str]]:
-    with pytest.raises(ConfigError) as err:
-        plan(m)
-    return [(p.path, p.message, p.code) for p in err.value.problems]
 
 
 def jwt(**over: Any) -> dict[str, Any]:

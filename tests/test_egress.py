@@ -4,7 +4,6 @@ three modes, schema validation of every object, mesh-wide conflicts, the Sidecar
 from __future__ import annotations
 
 import copy
-import os
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -20,11 +19,7 @@ from pulumi_meshgw.errors import ConfigError
 from pulumi_meshgw.plan import EgressPlan, MeshPlan, plan_egress, plan_mesh
 from pulumi_meshgw.spec import EgressGatewaySpec, MeshSpec, parse
 
-from .conftest import STACKS, make_pem, minimal_mesh, stack_config
-
-GOLDEN = Path(__file__).parent / "golden" / "egress"
-UPDATE_GOLDEN = os.environ.get("MESHGW_UPDATE_GOLDEN") == "1"
-"""Regenerate with ``MESHGW_UPDATE_GOLDEN=1 pytest tests/test_egress.py`` and review the diff."""
+from .conftest import GOLDEN, STACKS, assert_golden, make_pem, minimal_mesh, stack_config
 
 Manifest = dict[str, Any]
 
@@ -226,6 +221,15 @@ def one(ms: list[Manifest], kind: str, name: str, namespace: str | None = None) 
         (
             lambda c: c.update(egressIPs=["203.0.113.300"]),
             "egressGateways[0].egressIPs: '203.0.113.300' is not an IP address",
+        ),
+        (
+            lambda c: c["destinations"][1].update(host="203.0.113.7"),
+            "egressGateways[0].destinations[1].host: host '203.0.113.7' is an IP address; a destination is "
+            "a DNS name",
+        ),
+        (
+            lambda c: c["destinations"][1].update(vip="203.0.113.300"),
+            "egressGateways[0].destinations[1].vip: vip '203.0.113.300' is not an IP address",
         ),
         (
             lambda c: c.update(overrides={"Deployment": {}}),
@@ -839,13 +843,9 @@ def test_prod_pins_egress_pods_and_lists_egress_ips() -> None:
 
 
 def golden(name: str, manifests: list[Manifest]) -> None:
-    text = yaml.safe_dump_all(manifests, sort_keys=False, width=1 << 20)
-    path = GOLDEN / f"{name}.yaml"
-    if UPDATE_GOLDEN:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(text)
-    assert path.exists(), f"{path} is missing; run with MESHGW_UPDATE_GOLDEN=1 and review it"
-    assert text == path.read_text(), f"{path} differs; run with MESHGW_UPDATE_GOLDEN=1 and review the diff"
+    assert_golden(
+        GOLDEN / "egress" / f"{name}.yaml", yaml.safe_dump_all(manifests, sort_keys=False, width=1 << 20)
+    )
 
 
 def test_golden_all_modes() -> None:

@@ -17,9 +17,11 @@ from pulumi_meshgw.spec.egress import EgressDestination, EgressEnforcement, Egre
 from pulumi_meshgw.testing import SECRET, Recording, RegisteredResource, run
 
 from .conftest import ROOT, make_pem
-from .test_egress import ALL_MODES
+from .test_egress import ALL_MODES, dest
 
 GW = "meshgw:index:EgressGateway"
+STRIPE = dest("api.stripe.com", 443, "tls-passthrough", {"namespace": "payments"})
+BRAINTREE = dest("api.braintreegateway.com", 443, "tls-passthrough", {"namespace": "payments"})
 
 
 def deps(rec: Recording, res: RegisteredResource) -> set[str]:
@@ -144,44 +146,13 @@ def test_standalone_gateways_conflict_before_registering() -> None:
     caught: list[ComponentConfigError] = []
 
     def program() -> None:
-        EgressGateway(
-            "a",
-            destinations=[
-                {
-                    "host": "api.stripe.com",
-                    "port": 443,
-                    "mode": "tls-passthrough",
-                    "sources": [{"namespace": "payments"}],
-                }
-            ],
-        )
+        EgressGateway("a", destinations=[STRIPE])
         try:
-            EgressGateway(
-                "b",
-                destinations=[
-                    {
-                        "host": "api.stripe.com",
-                        "port": 443,
-                        "mode": "tls-passthrough",
-                        "sources": [{"namespace": "payments"}],
-                    }
-                ],
-            )
+            EgressGateway("b", destinations=[STRIPE])
         except ComponentConfigError as err:
             caught.append(err)
         try:  # a second egress namespace for payments would need a second (merged) Sidecar
-            EgressGateway(
-                "c",
-                namespace="istio-egress-c",
-                destinations=[
-                    {
-                        "host": "api.braintreegateway.com",
-                        "port": 443,
-                        "mode": "tls-passthrough",
-                        "sources": [{"namespace": "payments"}],
-                    }
-                ],
-            )
+            EgressGateway("c", namespace="istio-egress-c", destinations=[BRAINTREE])
         except ComponentConfigError as err:
             caught.append(err)
 
@@ -196,32 +167,34 @@ def test_standalone_gateways_conflict_before_registering() -> None:
 
 def test_standalone_gateways_in_one_namespace_share_the_sidecar() -> None:
     def program() -> None:
-        EgressGateway(
-            "a",
-            destinations=[
-                {
-                    "host": "api.stripe.com",
-                    "port": 443,
-                    "mode": "tls-passthrough",
-                    "sources": [{"namespace": "payments"}],
-                }
-            ],
-        )
-        EgressGateway(
-            "b",
-            destinations=[
-                {
-                    "host": "api.braintreegateway.com",
-                    "port": 443,
-                    "mode": "tls-passthrough",
-                    "sources": [{"namespace": "payments"}],
-                }
-            ],
-        )
+        EgressGateway("a", destinations=[STRIPE])
+        EgressGateway("b", destinations=[BRAINTREE])
 
     result = run(program)
     assert [r.name for r in result.resources if r.name.startswith("sidecar:")] == ["sidecar:payments/default"]
     assert len([r for r in result.resources if r.name.startswith("networkpolicy:payments/")]) == 2
+
+
+def test_standalone_gateway_checks_its_service_entries_and_rules() -> None:
+    # A TCP port without addresses on the ServiceEntry (IST0134), set through the escape hatch.
+    ports = [
+        {"number": 443, "name": "tls-443", "protocol": "TLS"},
+        {"number": 9999, "name": "tcp-9999", "protocol": "TCP"},
+    ]
+    overrides = {"ServiceEntry": {"spec": {"ports": ports}}}
+    standalone = run(lambda: EgressGateway("egress", destinations=[STRIPE], overrides=overrides))
+    mesh = run(
+        lambda: Mesh(
+            "mesh", {"egressGateways": [{"name": "egress", "destinations": [STRIPE], "overrides": overrides}]}
+        )
+    )
+    where = "ServiceEntry istio-egress/egress-api-stripe-com spec.ports[1]"
+    for rec in (standalone, mesh):  # once each: a Mesh checked it in its plan
+        found = [m for m in rec.logs if where in m.message]
+        assert [m.severity for m in found] == ["warning"], rec.logs
+        assert "IST0134" in found[0].message
+    # The library's own SIMPLE origination (OS trust store) stays quiet, as in a Mesh.
+    assert not run(lambda: EgressGateway("egress", destinations=ALL_MODES["destinations"])).logs
 
 
 def test_bad_egress_gateway_registers_nothing() -> None:
@@ -290,14 +263,7 @@ def test_mesh_owns_one_sidecar_per_namespace_for_all_egress_gateways() -> None:
     pci = {
         "name": "egress-pci",
         "namespace": "istio-egress-pci",
-        "destinations": [
-            {
-                "host": "api.braintreegateway.com",
-                "port": 443,
-                "mode": "tls-passthrough",
-                "sources": [{"namespace": "payments"}],
-            }
-        ],
+        "destinations": [BRAINTREE],
     }
     result = run(lambda: Mesh("mesh", {"egressGateways": [copy.deepcopy(ALL_MODES), pci]}))
     sidecars = [r for r in result.resources if r.name.startswith("sidecar:")]

@@ -5,9 +5,7 @@ allow-list (so a misspelled Envoy field cannot ship), components under the mock 
 from __future__ import annotations
 
 import copy
-import os
 import re
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -31,11 +29,7 @@ from pulumi_meshgw.spec import MeshSpec
 from pulumi_meshgw.spec.envoy_filters import HttpCache, LocalRateLimit, duration_ms
 from pulumi_meshgw.testing import Recording, run
 
-from .conftest import STACKS, stack_config
-
-GOLDEN = Path(__file__).parent / "golden" / "functions"
-UPDATE_GOLDEN = os.environ.get("MESHGW_UPDATE_GOLDEN") == "1"
-"""Regenerate with ``MESHGW_UPDATE_GOLDEN=1 pytest tests/test_envoy_filters.py`` and review the diff."""
+from .conftest import GOLDEN, STACKS, assert_golden, plan, stack_config
 
 Manifest = dict[str, Any]
 
@@ -74,10 +68,6 @@ def mesh(*gateways: dict[str, Any]) -> dict[str, Any]:
 
 
 BUCKET = {"maxTokens": 100, "fillInterval": "1s"}
-
-
-def plan(config: dict[str, Any]) -> MeshPlan:
-    return plan_mesh(MeshSpec.from_config(config))
 
 
 def errors(config: dict[str, Any]) -> list[str]:
@@ -184,6 +174,23 @@ def filters(p: MeshPlan) -> list[Manifest]:
             "header name",
         ),
         ({"cache": {"hosts": ["shop.example.com"], "ttl": "1h"}}, "gateways[0].cache.ttl", "allowed here"),
+        # The fields both options share are held to the same rules.
+        ({"rateLimit": {"hosts": [], "tokenBucket": BUCKET}}, "gateways[0].rateLimit.hosts", "at least 1"),
+        (
+            {"rateLimit": {"hosts": ["api.example.com", "api.example.com"], "tokenBucket": BUCKET}},
+            "gateways[0].rateLimit.hosts",
+            "listed twice",
+        ),
+        (
+            {"rateLimit": {"hosts": ["api.example.com"], "tokenBucket": BUCKET, "proxyVersion": "1.2(("}},
+            "gateways[0].rateLimit.proxyVersion",
+            "not a valid regular expression",
+        ),
+        (
+            {"rateLimit": {"hosts": ["api.example.com"], "tokenBucket": BUCKET, "proxyVersion": " "}},
+            "gateways[0].rateLimit.proxyVersion",
+            "must not be empty",
+        ),
     ],
 )
 def test_spec_errors_name_the_config_path(option: dict[str, Any], path: str, fragment: str) -> None:
@@ -522,13 +529,9 @@ def test_component_errors_name_the_argument_path() -> None:
 
 
 def golden(name: str, manifests: list[Manifest]) -> None:
-    text = yaml.safe_dump_all(manifests, sort_keys=False, width=1 << 20)
-    path = GOLDEN / f"{name}.yaml"
-    if UPDATE_GOLDEN:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(text)
-    assert path.exists(), f"{path} is missing; run with MESHGW_UPDATE_GOLDEN=1 and review it"
-    assert text == path.read_text(), f"{path} differs; run with MESHGW_UPDATE_GOLDEN=1 and review the diff"
+    assert_golden(
+        GOLDEN / "functions" / f"{name}.yaml", yaml.safe_dump_all(manifests, sort_keys=False, width=1 << 20)
+    )
 
 
 def test_golden_cache_and_rate_limit() -> None:

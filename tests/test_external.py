@@ -125,3 +125,53 @@ def test_mesh_config_declares_external_objects() -> None:
     mesh["external"] = [{"kind": "Gateway", "namespace": "platform", "name": "shared"}]
     rec = run(lambda: Mesh("mesh", mesh))
     assert rec.by_name("virtualservice:shop/shop")
+
+
+def test_mesh_external_declarations_reach_later_components() -> None:
+    mesh = minimal_mesh(
+        external=[
+            {"kind": "Gateway", "namespace": "platform", "name": "shared", "hosts": ["*.apps.example.com"]},
+            {"kind": "Service", "host": "orders", "namespace": "orders", "ports": [8080]},
+        ]
+    )
+
+    def program(host: str) -> None:
+        Mesh("mesh", mesh)
+        # No declare_external of its own: the Mesh declared meshgw:external to the stack.
+        VirtualService("orders", namespace="orders", hosts=[host], gateways=["platform/shared"], http=ROUTE)
+
+    rec = run(lambda: program("orders.apps.example.com"), preview=True)
+    assert rec.by_name("orders").type == "kubernetes:networking.istio.io/v1:VirtualService"
+    # Declared with its hosts, so the route is still checked against them.
+    with pytest.raises(ComponentConfigError) as info:
+        run(lambda: program("orders.example.com"), preview=True)
+    assert [(p.code, p.path) for p in info.value.problems] == [
+        ("IST0132", "VirtualService orders/orders spec.hosts[0]")
+    ]
+
+
+def test_mesh_destination_rule_findings_are_logged_once() -> None:
+    mesh = minimal_mesh(
+        destinationRules=[
+            {
+                "name": "partner",
+                "namespace": "shop",
+                "host": "api.partner.example.com",
+                "trafficPolicy": {"tls": {"mode": "SIMPLE", "insecureSkipVerify": True}},
+            },
+            {
+                "name": "billing",
+                "namespace": "shop",
+                "host": "billing.example.com",
+                "trafficPolicy": {"tls": {"mode": "SIMPLE"}},
+            },
+        ]
+    )
+    rec = run(lambda: Mesh("mesh", mesh), preview=True)
+    found = [(m.severity, m.message) for m in rec.logs if "IST0128" in m.message]
+    # Once each, from the plan, with the config path and the level of the finding.
+    assert [(level, message.partition(":")[0]) for level, message in found] == [
+        ("warning", "destinationRules[0].trafficPolicy.tls.insecureSkipVerify"),
+        ("info", "destinationRules[1].trafficPolicy.tls"),
+    ]
+    assert rec.by_name("destinationrule:shop/partner")

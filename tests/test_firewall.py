@@ -6,8 +6,6 @@ from __future__ import annotations
 
 import copy
 import json
-import os
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -15,18 +13,12 @@ import pytest
 from pulumi_meshgw import ComponentConfigError, Gateway, GatewayWorkload, IngressGateway, Mesh
 from pulumi_meshgw.analysis import validate_manifests
 from pulumi_meshgw.analysis.engine import analyze_manifests
-from pulumi_meshgw.errors import ConfigError
 from pulumi_meshgw.offline import dump_manifest
-from pulumi_meshgw.plan import MeshPlan, plan_mesh
 from pulumi_meshgw.render.firewall import derived_source_ranges, render_firewall, workload_with_firewall
-from pulumi_meshgw.spec import GatewaySpec, MeshSpec, WorkloadSpec, parse
+from pulumi_meshgw.spec import GatewaySpec, WorkloadSpec, parse
 from pulumi_meshgw.testing import Recording, run
 
-from .conftest import minimal_mesh
-
-GOLDEN = Path(__file__).parent / "golden" / "functions"
-UPDATE = os.environ.get("MESHGW_UPDATE_GOLDEN") == "1"
-"""Regenerate with ``MESHGW_UPDATE_GOLDEN=1 pytest tests/test_firewall.py`` and review the diff."""
+from .conftest import GOLDEN, assert_golden, kinds, minimal_mesh, plan, problems
 
 HTTP = {"port": {"number": 80, "name": "http", "protocol": "HTTP"}, "hosts": ["shop.example.com"]}
 HTTPS = {
@@ -44,12 +36,8 @@ TCP = {"port": {"number": 5432, "name": "tcp-db", "protocol": "TCP"}, "hosts": [
 
 
 def golden(name: str, manifests: list[dict[str, Any]]) -> None:
-    path = GOLDEN / f"{name}.yaml"
-    text = "---\n".join(dump_manifest(m) for m in manifests)
-    if UPDATE:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(text)
-    assert path.read_text() == text, f"{path.name} differs; MESHGW_UPDATE_GOLDEN=1 to review"
+    """The gateway-function goldens: objects as ``meshgw render`` writes them, one YAML stream."""
+    assert_golden(GOLDEN / "functions" / f"{name}.yaml", "---\n".join(dump_manifest(m) for m in manifests))
 
 
 def gateway(**extra: Any) -> dict[str, Any]:
@@ -68,20 +56,6 @@ def mesh(fw: dict[str, Any] | None = None, **workload: Any) -> dict[str, Any]:
     m["gateways"] = [gateway(**({"firewall": fw} if fw is not None else {}))]
     m["virtualServices"] = []
     return m
-
-
-def plan(m: dict[str, Any]) -> MeshPlan:
-    return plan_mesh(MeshSpec.from_config(m))
-
-
-def kinds(p: MeshPlan, kind: str) -> list[dict[str, Any]]:
-    return [m for m in p.manifests() if m["kind"] == kind]
-
-
-def problems(m: dict[str, Any]) -> list[tuple[str, str, str]]:
-    with pytest.raises(ConfigError) as err:
-        plan(m)
-    return [(p.path, p.message, p.code) for p in err.value.problems]
 
 
 FIREWALL = {

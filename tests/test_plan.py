@@ -11,14 +11,10 @@ import pytest
 
 from pulumi_meshgw.analysis import validate_manifests
 from pulumi_meshgw.errors import ConfigError
-from pulumi_meshgw.plan import MeshPlan, plan_mesh, service_ports
-from pulumi_meshgw.spec import GatewaySpec, MeshSpec
+from pulumi_meshgw.plan import service_ports
+from pulumi_meshgw.spec import GatewaySpec
 
-from .conftest import STACKS, minimal_mesh, stack_config
-
-
-def plan(config: dict[str, Any], base_dir: Path | None = None) -> MeshPlan:
-    return plan_mesh(MeshSpec.from_config(config), base_dir=base_dir)
+from .conftest import STACKS, minimal_mesh, plan, stack_config
 
 
 def plan_errors(config: dict[str, Any], base_dir: Path | None = None) -> list[str]:

@@ -5,6 +5,7 @@ Each is the real tool on the whole tree, so `pytest` alone is what CI needs.
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -40,3 +41,12 @@ def test_config_reference_is_current() -> None:
 
 def test_vendored_schema_index_is_current() -> None:
     run(sys.executable, "-m", "pulumi_meshgw.schemas._generate", "--check")
+
+
+def test_every_code_is_in_the_checks_index() -> None:
+    # docs/checks.md is the one index of every check: each code the package reports is listed there.
+    source = "\n".join(p.read_text() for p in sorted((ROOT / "pulumi_meshgw").rglob("*.py")))
+    codes = set(re.findall(r"""["']((?:MGW|IST)\d{4})["']""", source))
+    listed = set(re.findall(r"\b(?:MGW|IST)\d{4}\b", (ROOT / "docs" / "checks.md").read_text()))
+    assert codes, "no codes found: the pattern no longer matches the source"
+    assert sorted(codes - listed) == [], "codes missing from docs/checks.md"

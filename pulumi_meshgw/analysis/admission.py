@@ -36,7 +36,6 @@ validation; :func:`admission_diagnostics` only adds what the schema cannot see.
 from __future__ import annotations
 
 import copy
-import ipaddress
 import re
 from collections.abc import Mapping, Sequence
 from typing import Any, TypeVar
@@ -45,7 +44,7 @@ from pydantic import BaseModel, ValidationError
 
 from ..errors import format_path
 from ..spec._base import NestedProblems, dns_label, dns_subdomain
-from ..spec.istio import DestinationRuleFields, Server, VirtualServiceFields, validate_route_host
+from ..spec.istio import DestinationRuleFields, Server, VirtualServiceFields, is_ip, validate_route_host
 from ..spec.resources import GatewaySpec, parse_gateway_ref
 from ._access import Manifest, api_group, key_of, mapping, seq, text
 from .diagnostics import Diagnostic, Level
@@ -211,7 +210,7 @@ def _gateway(spec: Mapping[str, Any], namespace: str) -> list[tuple[Path, Level,
                 out.append((("servers", i, *loc), level, _raw_wording(message)))
         srv = mapping(raw)
         bind = text(srv.get("bind"))
-        if bind and not bind.startswith("unix://") and not _is_ip(bind):
+        if bind and not bind.startswith("unix://") and not is_ip(bind):
             out.append(
                 (
                     ("servers", i, "bind"),
@@ -282,14 +281,6 @@ def _raw_wording(message: str) -> str:
     return message.replace("certificate (selfSigned, certManager or config), ", "").replace(
         "set certificate (selfSigned, certManager or config), serverCertificate", "set serverCertificate"
     )
-
-
-def _is_ip(value: str) -> bool:
-    try:
-        ipaddress.ip_address(value)
-    except ValueError:
-        return False
-    return True
 
 
 # -- VirtualService ---------------------------------------------------------------------------------

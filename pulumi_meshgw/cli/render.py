@@ -124,4 +124,5 @@ def _print_summary(
     if findings:
         console.print(f"{len(findings)} finding(s):", markup=False)
         for finding in findings:
-            console.print(f"  - {finding}", markup=False)
+            # One line per finding, never wrapped: CI logs are grepped by code and object.
+            console.print(f"  - {finding}", markup=False, soft_wrap=True)

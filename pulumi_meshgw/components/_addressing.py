@@ -29,7 +29,7 @@ from ..spec.addressing import AddressPoolSpec
 from ..spec.egress import EgressGatewaySpec
 from ..spec.mesh import MeshSpec
 from ..spec.workload import WorkloadSpec
-from ._runtime import StackState, current_state
+from ._runtime import current_state
 
 __all__ = [
     "LOOKUPS_ENV",
@@ -148,17 +148,8 @@ class _Claims:
     fixed: list[tuple[str, str, str]] = field(default_factory=list)
 
 
-_CLAIMS: dict[int, tuple[StackState, _Claims]] = {}
-
-
 def _claims() -> _Claims:
-    state = current_state()
-    entry = _CLAIMS.get(id(state))
-    if entry is None or entry[0] is not state:
-        _CLAIMS.clear()  # earlier runs in this process are over
-        entry = (state, _Claims())
-        _CLAIMS[id(state)] = entry
-    return entry[1]
+    return current_state().slot(_Claims)
 
 
 def prepare_workload(

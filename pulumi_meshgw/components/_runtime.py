@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 import pulumi
 import pulumi_kubernetes as k8s
@@ -76,6 +76,14 @@ class StackState:
     gateways: dict[tuple[str, str], Any] = field(default_factory=dict)
     credentials: dict[tuple[str, str], pulumi.Resource] = field(default_factory=dict)
     destination_rules: dict[str, list[pulumi.Resource]] = field(default_factory=dict)
+    slots: dict[type[Any], Any] = field(default_factory=dict)
+
+    def slot(self, cls: type[T]) -> T:
+        """This run's instance of ``cls``, made on first use: what a component module keeps for
+        itself between components (address claims, egress Sidecars) lives and ends with the run."""
+        if cls not in self.slots:
+            self.slots[cls] = cls()
+        return cast(T, self.slots[cls])
 
     def dr_dependencies(self, hosts: Sequence[tuple[str, str]]) -> list[pulumi.Resource]:
         """DestinationRules for (host, namespace) pairs, so routes wait for the subsets they use."""

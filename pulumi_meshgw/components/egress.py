@@ -11,6 +11,7 @@ from typing import Any
 import pulumi
 import pulumi_tls as tls
 
+from ..analysis.diagnostics import Level
 from ..errors import Problem
 from ..plan import Credential, EgressPlan, plan_egress
 from ..render._meta import Manifest
@@ -43,18 +44,8 @@ class _Registry:
     sidecars: dict[str, tuple[Manifest, pulumi.Resource]] = field(default_factory=dict)
 
 
-_REGISTRIES: dict[int, tuple[StackState, _Registry]] = {}
-
-
 def _registry() -> _Registry:
-    # Tied to the stack state, which is per program run (see current_state).
-    state = current_state()
-    entry = _REGISTRIES.get(id(state))
-    if entry is None or entry[0] is not state:
-        _REGISTRIES.clear()  # earlier runs in this process are over
-        entry = (state, _Registry())
-        _REGISTRIES[id(state)] = entry
-    return entry[1]
+    return current_state().slot(_Registry)
 
 
 def _by_namespace(requests: Sequence[ClientLockdown]) -> dict[str, list[ClientLockdown]]:
@@ -237,14 +228,20 @@ class EgressGateway(pulumi.ComponentResource):
         objects = plan.objects
         # The index sees everything but the Gateway and routes first, so that checking those finds
         # the Service ports and subsets they refer to.
-        state.index.add([*plan.workload_manifests, *objects.service_entries, *objects.destination_rules])
+        hosts = [*objects.service_entries, *objects.destination_rules]
+        state.index.add([*plan.workload_manifests, *hosts])
         if _plan is None:
             # Checked against what the program declared before; a Mesh checks its own plan up front.
+            # The workload's objects are checked by the GatewayWorkload below.
             problems = self._claim_problems(spec, reg)
             if _sidecars:
                 problems.extend(_sidecar_problems(objects.lockdown, context))
             if problems:
                 raise ComponentConfigError(problems, context=context)
+            # As in a Mesh, the infos stay quiet: the only one is IST0128/IST0129 for a SIMPLE
+            # origination that trusts the OS store, which is the intended default (docs/egress.md).
+            found = state.index.check(hosts)
+            raise_diagnostics([d for d in found if d.level is not Level.INFO], context)
             raise_diagnostics(state.index.check([objects.gateway]), context)
             raise_diagnostics(state.index.check(objects.virtual_services), context)
         else:

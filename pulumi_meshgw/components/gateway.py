@@ -14,11 +14,34 @@ from ..spec.envoy_filters import HttpCache, LocalRateLimit
 from ..spec.istio import Server
 from ..spec.resources import GatewaySpec
 from ..spec.security import Authentication, Firewall
-from ._runtime import current_state, raise_diagnostics, register_manifest, validated
+from ._runtime import StackState, current_state, raise_diagnostics, register_manifest, validated
 from ._security import shared_peer_authentications
 from .workload import ExistingWorkload, GatewayWorkload, register_credentials
 
 __all__ = ["Gateway"]
+
+
+def gateway_options(**options: SpecModel | Mapping[str, Any] | None) -> dict[str, Any]:
+    """The gateway functions that are set (``cache``, ``rateLimit``, ``firewall``,
+    ``authentication``), in config shape."""
+    return {k: v.dump() if isinstance(v, SpecModel) else dict(v) for k, v in options.items() if v is not None}
+
+
+def check_gateway_plan(
+    plan: GatewayPlan, state: StackState, context: str, resource: pulumi.Resource | None = None
+) -> None:
+    """Check a Gateway planned outside a Mesh against the program so far, and log its warnings.
+
+    Its Secrets are declared first; its policies are checked against the workload (MGW0201: IP
+    rules without the client IP). ``resource`` is what the findings are logged on.
+    """
+    for cred in plan.credentials:
+        state.index.declare_secret(cred.namespace, cred.name)
+    raise_diagnostics(state.index.check([plan.manifest]), context)
+    plan.extras = shared_peer_authentications(plan.extras, state, context)
+    raise_diagnostics(state.index.check(plan.extras), context, resource)
+    for warning in plan.warnings:
+        pulumi.log.warn(str(warning), resource)
 
 
 class Gateway(pulumi.ComponentResource):
@@ -94,23 +117,15 @@ class Gateway(pulumi.ComponentResource):
                     raw["labels"] = dict(labels)
                 if overrides:
                     raw["overrides"] = dict(overrides)
-                for key, option in (("cache", cache), ("rateLimit", rate_limit)):
-                    if option is not None:
-                        raw[key] = option.dump() if isinstance(option, SpecModel) else dict(option)
-                for key, sec in (("firewall", firewall), ("authentication", authentication)):
-                    if sec is not None:
-                        raw[key] = sec.dump() if isinstance(sec, SpecModel) else dict(sec)
+                raw.update(
+                    gateway_options(
+                        cache=cache, rateLimit=rate_limit, firewall=firewall, authentication=authentication
+                    )
+                )
                 spec = parse(GatewaySpec, raw)
             plan = _plan or plan_gateway(spec, workload.spec, base_dir=base_dir)
         if _plan is None:
-            for cred in plan.credentials:
-                state.index.declare_secret(cred.namespace, cred.name)
-            raise_diagnostics(state.index.check([plan.manifest]), context)
-            # Policies are checked against the workload (MGW0201: IP rules without the client IP).
-            plan.extras = shared_peer_authentications(plan.extras, state, context)
-            raise_diagnostics(state.index.check(plan.extras), context)
-            for warning in plan.warnings:
-                pulumi.log.warn(str(warning))
+            check_gateway_plan(plan, state, context)
         super().__init__(self.TYPE, resource_name, None, opts)
         self.spec = spec
         self.name: str = spec.name

@@ -17,9 +17,8 @@ from ..spec.istio import Server
 from ..spec.resources import GatewaySpec
 from ..spec.security import Authentication, Firewall
 from ..spec.workload import WorkloadSpec
-from ._runtime import current_state, raise_diagnostics, validated
-from ._security import shared_peer_authentications
-from .gateway import Gateway
+from ._runtime import current_state, validated
+from .gateway import Gateway, check_gateway_plan, gateway_options
 from .workload import GatewayWorkload
 
 __all__ = ["IngressGateway"]
@@ -93,12 +92,11 @@ class IngressGateway(pulumi.ComponentResource):
                 "workload": wspec.name,
                 "servers": [s.dump() if isinstance(s, Server) else s for s in servers],
             }
-            for key, option in (("cache", cache), ("rateLimit", rate_limit)):
-                if option is not None:
-                    graw[key] = option.dump() if isinstance(option, SpecModel) else dict(option)
-            for key, sec in (("firewall", firewall), ("authentication", authentication)):
-                if sec is not None:
-                    graw[key] = sec.dump() if isinstance(sec, SpecModel) else dict(sec)
+            graw.update(
+                gateway_options(
+                    cache=cache, rateLimit=rate_limit, firewall=firewall, authentication=authentication
+                )
+            )
             gspec = parse(GatewaySpec, graw)
             # IP rules shape the Service (source ranges, client IP preservation) and NetworkPolicy.
             wspec = workload_with_firewall(wspec, [gspec])
@@ -114,13 +112,8 @@ class IngressGateway(pulumi.ComponentResource):
             address_pools=address_pools,
             opts=child,
         )
-        for cred in plan.credentials:
-            state.index.declare_secret(cred.namespace, cred.name)
-        raise_diagnostics(state.index.check([plan.manifest]), context)
-        plan.extras = shared_peer_authentications(plan.extras, state, context)
-        raise_diagnostics(state.index.check(plan.extras), context, self)
-        for warning in plan.warnings:
-            pulumi.log.warn(str(warning), self)
+        # Checked here, after the workload is in the index; the Gateway takes the checked plan.
+        check_gateway_plan(plan, state, context, self)
         self.gateway = Gateway(
             f"{resource_name}-gateway", workload=self.workload, spec=gspec, opts=child, _plan=plan
         )

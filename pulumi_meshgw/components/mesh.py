@@ -27,7 +27,8 @@ class Mesh(pulumi.ComponentResource):
     and one error lists every problem with its config path. Order: Namespaces, then per workload its
     ServiceAccount and RBAC, TLS Secrets, Deployment and Service; then Gateways; then egress
     gateways and the client namespaces' Sidecars; then DestinationRules; then VirtualServices, each
-    depending on the Gateways it binds.
+    depending on the Gateways it binds. The ``external`` objects of the spec are declared to the
+    whole program, so components created after the Mesh may refer to them too.
 
     Args:
         resource_name: Pulumi name.
@@ -62,12 +63,18 @@ class Mesh(pulumi.ComponentResource):
         super().__init__(self.TYPE, resource_name, None, opts)
         self.plan = plan
         state = current_state()
+        # What the plan was checked against is declared to the stack too, so components created
+        # after the Mesh see the same external objects (no declare_external of their own).
         for w in plan.workloads.values():
             if w.spec.external is not None:
                 ext = w.spec.external
                 state.index.declare_workload(ext.namespace, w.spec.name, ext.labels, ext.service_ports)
+        for item in mesh.external:
+            state.index.declare(item)
         for p in plan.warnings:
             pulumi.log.warn(str(p), self)
+        for p in plan.infos:
+            pulumi.log.info(str(p), self)
         child = pulumi.ResourceOptions(parent=self)
         for ns in plan.namespaces:
             name = ns["metadata"]["name"]
@@ -101,7 +108,7 @@ class Mesh(pulumi.ComponentResource):
         self.destination_rules: dict[str, DestinationRule] = {}
         for dr, m in plan.destination_rules:
             self.destination_rules[f"{dr.namespace}/{dr.name}"] = DestinationRule(
-                child_name(m), spec=dr, opts=child
+                child_name(m), spec=dr, opts=child, _prechecked=True
             )
         self.virtual_services: dict[str, VirtualService] = {}
         for vs, m in plan.virtual_services:

@@ -161,6 +161,7 @@ class DestinationRule(k8s.apiextensions.CustomResource):
         overrides: Mapping[str, Any] | None = None,
         spec: DestinationRuleSpec | None = None,
         opts: pulumi.ResourceOptions | None = None,
+        _prechecked: bool = False,
     ) -> None:
         state = current_state()
         context = f"DestinationRule {resource_name}"
@@ -178,7 +179,10 @@ class DestinationRule(k8s.apiextensions.CustomResource):
                 }
                 spec = parse(DestinationRuleSpec, {k: v for k, v in raw.items() if v is not None})
             manifest = render_destination_rule(spec)
-        raise_diagnostics(state.index.check([manifest]), context)
+        if not _prechecked:
+            raise_diagnostics(state.index.check([manifest]), context)
+        else:  # a Mesh checked it with the whole stack, and logs the findings with config paths
+            state.index.add([manifest])
         super().__init__(
             resource_name,
             api_version=ISTIO_NETWORKING,

@@ -10,6 +10,7 @@ import pulumi
 from pulumi.runtime.config import CONFIG, get_config_env
 
 from ..errors import ConfigError, Problem
+from ..spec.istio import CertificateSource
 from ..spec.mesh import CONFIG_KEYS, MeshSpec
 from ._runtime import ComponentConfigError
 from .mesh import Mesh
@@ -72,19 +73,18 @@ def _referenced_keys(spec: MeshSpec) -> set[str]:
     keys: set[str] = set()
     for gw in spec.gateways:
         for s in gw.servers:
-            src = s.tls.certificate if s.tls else None
-            if src is not None and src.config is not None:
-                keys.update(
-                    k.rpartition(":")[2] for k in (src.config.cert, src.config.key, src.config.ca) if k
-                )
+            keys |= _config_keys(s.tls.certificate if s.tls else None)
     for egress in spec.egress_gateways:
         for d in egress.destinations:
-            src = d.origination.certificate if d.origination else None
-            if src is not None and src.config is not None:
-                keys.update(
-                    k.rpartition(":")[2] for k in (src.config.cert, src.config.key, src.config.ca) if k
-                )
+            keys |= _config_keys(d.origination.certificate if d.origination else None)
     return keys
+
+
+def _config_keys(src: CertificateSource | None) -> set[str]:
+    """The stack config keys (without the namespace) a ``certificate.config`` source names."""
+    if src is None or src.config is None:
+        return set()
+    return {k.rpartition(":")[2] for k in (src.config.cert, src.config.key, src.config.ca) if k}
 
 
 def mesh_from_config(name: str = "mesh", *, base_dir: Path | None = None) -> Mesh:

@@ -21,8 +21,10 @@ from __future__ import annotations
 
 import ipaddress
 import re
+from typing import Annotated
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import AfterValidator, Field, ValidationInfo, field_validator, model_validator
+from pydantic.alias_generators import to_camel
 
 from ._base import NestedProblems, SpecModel, dns_label
 
@@ -88,10 +90,17 @@ def _region_name(v: str | None) -> str | None:
     return v
 
 
-def _tags(v: dict[str, str] | None, what: str) -> dict[str, str] | None:
+def _tags(v: dict[str, str] | None, info: ValidationInfo) -> dict[str, str] | None:
     if v is not None and not v:
+        what = to_camel(info.field_name or "tags")
         raise ValueError(f"an empty {what} map matches everything; give at least one tag")
     return v
+
+
+# The AWS fields that AwsAddress and AwsNatLookup share, each with its validator.
+SubnetIds = Annotated[list[str] | None, AfterValidator(_subnet_ids)]
+AwsTags = Annotated[dict[str, str] | None, AfterValidator(_tags)]
+AwsRegion = Annotated[str | None, AfterValidator(_region_name)]
 
 
 class AwsAddress(SpecModel):
@@ -108,15 +117,15 @@ class AwsAddress(SpecModel):
     eip_allocations: list[str] | None = None
     """Elastic IP allocation IDs (``eipalloc-...``), in subnet order. Default: unset (use
     ``eipTags``)."""
-    eip_tags: dict[str, str] | None = None
+    eip_tags: AwsTags = None
     """Look the allocations up by tags (every tag must match), sorted by allocation ID.
     Default: unset (use ``eipAllocations``)."""
-    subnets: list[str] | None = None
+    subnets: SubnetIds = None
     """Subnet IDs (``subnet-...``), one per availability zone. Default: unset (use ``subnetTags``)."""
-    subnet_tags: dict[str, str] | None = None
+    subnet_tags: AwsTags = None
     """Look the subnets up by tags (every tag must match), sorted by availability zone then ID.
     Default: unset (use ``subnets``)."""
-    region: str | None = None
+    region: AwsRegion = None
     """Region of the lookups. Default: the AWS SDK's (``AWS_REGION``, ``AWS_DEFAULT_REGION`` or the
     profile)."""
 
@@ -131,26 +140,6 @@ class AwsAddress(SpecModel):
             if not _EIP_ALLOC.match(e):
                 raise ValueError(f"{e!r} is not an Elastic IP allocation ID (eipalloc-<hex>)")
         return _unique(v, "allocation")
-
-    @field_validator("subnets")
-    @classmethod
-    def _subnets(cls, v: list[str] | None) -> list[str] | None:
-        return _subnet_ids(v)
-
-    @field_validator("eip_tags")
-    @classmethod
-    def _eip_tags(cls, v: dict[str, str] | None) -> dict[str, str] | None:
-        return _tags(v, "eipTags")
-
-    @field_validator("subnet_tags")
-    @classmethod
-    def _subnet_tags(cls, v: dict[str, str] | None) -> dict[str, str] | None:
-        return _tags(v, "subnetTags")
-
-    @field_validator("region")
-    @classmethod
-    def _region(cls, v: str | None) -> str | None:
-        return _region_name(v)
 
     @model_validator(mode="after")
     def _one_each(self) -> AwsAddress:
@@ -381,27 +370,12 @@ class AwsNatLookup(SpecModel):
     association, else the VPC's main table) -> the ``0.0.0.0/0`` route's NAT gateway -> its public
     IPs."""
 
-    subnet_ids: list[str] | None = None
+    subnet_ids: SubnetIds = None
     """The egress node pool's subnets. Default: unset (use ``subnetTags``)."""
-    subnet_tags: dict[str, str] | None = None
+    subnet_tags: AwsTags = None
     """Find the subnets by tags (every tag must match). Default: unset (use ``subnetIds``)."""
-    region: str | None = None
+    region: AwsRegion = None
     """Region of the lookup. Default: the AWS SDK's."""
-
-    @field_validator("subnet_ids")
-    @classmethod
-    def _subnets(cls, v: list[str] | None) -> list[str] | None:
-        return _subnet_ids(v)
-
-    @field_validator("subnet_tags")
-    @classmethod
-    def _tags(cls, v: dict[str, str] | None) -> dict[str, str] | None:
-        return _tags(v, "subnetTags")
-
-    @field_validator("region")
-    @classmethod
-    def _region(cls, v: str | None) -> str | None:
-        return _region_name(v)
 
     @model_validator(mode="after")
     def _one(self) -> AwsNatLookup:

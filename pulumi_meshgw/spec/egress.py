@@ -42,8 +42,8 @@ from pydantic import (
 )
 
 from ._base import NestedProblems, SpecModel, dns_label, dns_subdomain, problems_from_validation_error
-from .addressing import NatLookup, parse_network
-from .istio import CertificateSource, validate_route_host
+from .addressing import NatLookup, parse_ip, parse_network
+from .istio import CertificateSource, is_ip, validate_route_host
 from .workload import Exposure, WorkloadSpec
 
 __all__ = [
@@ -291,10 +291,7 @@ class EgressDestination(SpecModel):
     @classmethod
     def _vip(cls, v: str | None) -> str | None:
         if v is not None:
-            try:
-                ipaddress.ip_address(v)
-            except ValueError:
-                raise ValueError(f"vip {v!r} is not an IP address") from None
+            parse_ip(v, "vip")
         return v
 
     @field_validator("host")
@@ -302,11 +299,7 @@ class EgressDestination(SpecModel):
     def _host(cls, v: str) -> str:
         if "/" in v:
             raise ValueError(f"host {v!r} must be a plain DNS name, without a namespace or path")
-        try:
-            ipaddress.ip_address(v)
-        except ValueError:
-            pass
-        else:
+        if is_ip(v):
             raise ValueError(
                 f"host {v!r} is an IP address; a destination is a DNS name (the ServiceEntry resolves it "
                 "with DNS and the gateway routes on it)"

@@ -12,8 +12,9 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Annotated
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import AfterValidator, Field, field_validator, model_validator
 
 from ..constants import ENVOY_FILTER_PROXY_VERSION
 from ._base import SpecModel
@@ -84,6 +85,11 @@ def _proxy_version(v: str | None) -> str | None:
     return v
 
 
+# The fields every EnvoyFilter option has, each with its validator.
+FilterHosts = Annotated[list[str], Field(min_length=1), AfterValidator(_hosts)]
+ProxyVersion = Annotated[str | None, AfterValidator(_proxy_version)]
+
+
 class HttpCache(SpecModel):
     """Envoy's HTTP cache filter, in memory, for the hosts named. Config key: ``cache`` on a Gateway.
 
@@ -93,7 +99,7 @@ class HttpCache(SpecModel):
     RFC 7234 as Envoy implements it (``Cache-Control``/``Expires``, a cacheable status code).
     """
 
-    hosts: list[str] = Field(min_length=1)
+    hosts: FilterHosts
     """Hosts to cache, each served by an HTTP (or TLS-terminating HTTPS) server of this Gateway.
     Wildcards name the virtual host of a VirtualService whose host is that wildcard. Required."""
     max_body_bytes: int = Field(default=1_048_576, ge=1, le=4_294_967_295)
@@ -102,20 +108,10 @@ class HttpCache(SpecModel):
     allowed_vary_headers: list[str] = Field(default_factory=list)
     """Request headers a response may ``Vary`` on and still be cached (lowercase names, e.g.
     ``accept-encoding``). Default: none, so responses with ``Vary`` are not cached."""
-    proxy_version: str | None = None
+    proxy_version: ProxyVersion = None
     """RE2 regex over the proxies' Istio version that the EnvoyFilter applies to. Default: the
     verified range (``constants.ENVOY_FILTER_PROXY_VERSION``: Istio 1.22 to 1.28). Widen it only
     after checking the proxy version (docs/caching.md)."""
-
-    @field_validator("hosts")
-    @classmethod
-    def _check_hosts(cls, v: list[str]) -> list[str]:
-        return _hosts(v)
-
-    @field_validator("proxy_version")
-    @classmethod
-    def _check_proxy_version(cls, v: str | None) -> str | None:
-        return _proxy_version(v)
 
     @field_validator("allowed_vary_headers")
     @classmethod
@@ -172,7 +168,7 @@ class LocalRateLimit(SpecModel):
     number of gateway replicas.
     """
 
-    hosts: list[str] = Field(min_length=1)
+    hosts: FilterHosts
     """Hosts to limit, each served by an HTTP (or TLS-terminating HTTPS) server of this Gateway;
     each host gets its own bucket. Required."""
     token_bucket: TokenBucket
@@ -185,19 +181,9 @@ class LocalRateLimit(SpecModel):
     new limit safely."""
     response_headers: dict[str, str] = Field(default_factory=lambda: {"x-local-rate-limit": "true"})
     """Headers added to rejected responses. Default: ``x-local-rate-limit: "true"``."""
-    proxy_version: str | None = None
+    proxy_version: ProxyVersion = None
     """RE2 regex over the proxies' Istio version that the EnvoyFilter applies to. Default: the
     verified range (``constants.ENVOY_FILTER_PROXY_VERSION``: Istio 1.22 to 1.28)."""
-
-    @field_validator("hosts")
-    @classmethod
-    def _check_hosts(cls, v: list[str]) -> list[str]:
-        return _hosts(v)
-
-    @field_validator("proxy_version")
-    @classmethod
-    def _check_proxy_version(cls, v: str | None) -> str | None:
-        return _proxy_version(v)
 
     @field_validator("status_code")
     @classmethod

@@ -40,6 +40,7 @@ __all__ = [
     "TLSRoute",
     "TrafficPolicy",
     "VirtualServiceFields",
+    "is_ip",
     "validate_gateway_host",
     "validate_route_host",
 ]
@@ -99,7 +100,8 @@ _WILDCARD_LEFT = re.compile(r"^\*\.")
 _DNS_NAME = re.compile(r"^(?=.{1,253}$)([a-z0-9]([-a-z0-9]*[a-z0-9])?)(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$")
 
 
-def _is_ip(value: str) -> bool:
+def is_ip(value: str) -> bool:
+    """Whether ``value`` is an IPv4 or IPv6 address."""
     try:
         ipaddress.ip_address(value)
     except ValueError:
@@ -134,7 +136,7 @@ def validate_gateway_host(host: str) -> str:
             raise ValueError(f"host {host!r}: namespace part {ns!r} must be '*', '.' or a namespace name")
     else:
         name = host
-    if _is_ip(name):
+    if is_ip(name):
         return host
     _check_dns_name(name, allow_short=False)
     return host
@@ -144,7 +146,7 @@ def validate_route_host(host: str) -> str:
     """Check a VirtualService host: a DNS name (short names are resolved in the route's namespace)."""
     if "/" in host:
         raise ValueError(f"host {host!r} must not contain '/'; VirtualService hosts are plain DNS names")
-    if _is_ip(host):
+    if is_ip(host):
         return host
     _check_dns_name(host, allow_short=True)
     return host
