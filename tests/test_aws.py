@@ -115,6 +115,8 @@ def world() -> Iterator[World]:
         env.setenv("AWS_SECRET_ACCESS_KEY", "testing")
         env.setenv("AWS_DEFAULT_REGION", REGION)
         env.setenv("AWS_ENDPOINT_URL", endpoint)  # boto3 honours it: the code under test sets nothing
+        # Never fall back to the instance-metadata address: every call must stay on loopback.
+        env.setenv("AWS_EC2_METADATA_DISABLED", "true")
         w = World(endpoint)
         _build(boto3.client("ec2", region_name=REGION), w)
         yield w
