@@ -377,3 +377,19 @@ def test_mesh_registers_in_dependency_order() -> None:
         < order.index("Gateway")
         < order.index("VirtualService")
     )
+
+
+def test_mesh_depends_on_reaches_every_child() -> None:
+    """`Mesh(..., depends_on=[istiod])` as the README shows: every object records the edge, so
+    creation waits for the control plane and destroy removes it last."""
+    import pulumi_kubernetes as k8s
+
+    def program() -> None:
+        istiod = k8s.core.v1.ConfigMap("istiod", metadata={"name": "istiod", "namespace": "istio-system"})
+        Mesh("mesh", minimal_mesh(), opts=pulumi.ResourceOptions(depends_on=[istiod]))
+
+    rec = run(program)
+    children = [r for r in rec.resources if r.custom and r.name != "istiod"]
+    assert len(children) > 10
+    for res in children:
+        assert "istiod" in deps(rec, res), f"{res.name} does not depend on istiod"

@@ -22,8 +22,11 @@ from ..errors import ConfigError, Problem
 __all__ = [
     "ComponentConfigError",
     "StackState",
+    "adopt_dependencies",
     "child_name",
+    "child_options",
     "current_state",
+    "inherited_dependencies",
     "raise_diagnostics",
     "register_manifest",
     "validated",
@@ -146,6 +149,33 @@ _CORE: dict[str, Callable[..., pulumi.CustomResource]] = {
 }
 
 
+def inherited_dependencies(parent: pulumi.Resource | None) -> list[pulumi.Resource]:
+    """The ``depends_on`` of the library's components above a child, which it must wait for too.
+
+    Pulumi does not copy a component's ``depends_on`` into its children's registrations, so
+    ``Mesh(..., opts=ResourceOptions(depends_on=[istiod]))`` would record no edge from a
+    Deployment to istiod, and ``pulumi destroy`` could remove istiod first. Each component keeps
+    the list (see :func:`adopt_dependencies`) and every child registration adds it.
+    """
+    return list(getattr(parent, "meshgw_depends_on", ()))
+
+
+def adopt_dependencies(component: pulumi.Resource, opts: pulumi.ResourceOptions | None) -> None:
+    """Record the dependencies ``component``'s children inherit: its own plus its parent's."""
+    raw = opts.depends_on if opts is not None else None
+    own = raw if isinstance(raw, list) else [raw] if raw is not None else []
+    resources = [d for d in own if isinstance(d, pulumi.Resource)]
+    component.meshgw_depends_on = [  # type: ignore[attr-defined]
+        *inherited_dependencies(opts.parent if opts is not None else None),
+        *resources,
+    ]
+
+
+def child_options(parent: pulumi.Resource) -> pulumi.ResourceOptions:
+    """Options for a child created outside :func:`register_manifest`: parent plus inherited deps."""
+    return pulumi.ResourceOptions(parent=parent, depends_on=inherited_dependencies(parent) or None)
+
+
 def register_manifest(
     manifest: Mapping[str, Any],
     parent: pulumi.Resource,
@@ -153,7 +183,8 @@ def register_manifest(
     name: str | None = None,
 ) -> pulumi.CustomResource:
     """Register one rendered object as its typed pulumi_kubernetes resource (CRDs as CustomResource)."""
-    opts = pulumi.ResourceOptions(parent=parent, depends_on=list(depends_on) or None)
+    deps = [*depends_on, *inherited_dependencies(parent)]
+    opts = pulumi.ResourceOptions(parent=parent, depends_on=deps or None)
     rname = name or child_name(manifest)
     make = _CORE.get(f"{manifest['apiVersion']}/{manifest['kind']}")
     if make is not None:

@@ -23,6 +23,8 @@ from ._addressing import nat_egress_ips
 from ._runtime import (
     ComponentConfigError,
     StackState,
+    adopt_dependencies,
+    child_options,
     current_state,
     raise_diagnostics,
     register_manifest,
@@ -250,9 +252,10 @@ class EgressGateway(pulumi.ComponentResource):
             reg.destinations.setdefault((d.host, d.external_port), spec.name)
             reg.hosts.setdefault(d.host, spec.name)
         super().__init__(self.TYPE, resource_name, None, opts)
+        adopt_dependencies(self, opts)
         self.spec = spec
         self.plan = plan
-        child = pulumi.ResourceOptions(parent=self)
+        child = child_options(self)
 
         self.workload = GatewayWorkload(
             f"{resource_name}-workload", plan.workload, ports=plan.ports, opts=child
@@ -375,7 +378,7 @@ def _self_signed_client(
     """
     params = cred.self_signed
     assert params is not None  # a self_signed credential always carries its parameters
-    child = pulumi.ResourceOptions(parent=parent)
+    child = child_options(parent)
     key = tls.PrivateKey(
         f"{cred.namespace}/{cred.name}-key", algorithm="ECDSA", ecdsa_curve="P256", opts=child
     )

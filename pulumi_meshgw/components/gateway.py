@@ -14,7 +14,14 @@ from ..spec.envoy_filters import HttpCache, LocalRateLimit
 from ..spec.istio import Server
 from ..spec.resources import GatewaySpec
 from ..spec.security import Authentication, Firewall
-from ._runtime import StackState, current_state, raise_diagnostics, register_manifest, validated
+from ._runtime import (
+    StackState,
+    adopt_dependencies,
+    current_state,
+    raise_diagnostics,
+    register_manifest,
+    validated,
+)
 from ._security import shared_peer_authentications
 from .workload import ExistingWorkload, GatewayWorkload, register_credentials
 
@@ -127,6 +134,7 @@ class Gateway(pulumi.ComponentResource):
         if _plan is None:
             check_gateway_plan(plan, state, context)
         super().__init__(self.TYPE, resource_name, None, opts)
+        adopt_dependencies(self, opts)
         self.spec = spec
         self.name: str = spec.name
         self.namespace: str = plan.namespace

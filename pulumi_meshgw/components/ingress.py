@@ -17,7 +17,7 @@ from ..spec.istio import Server
 from ..spec.resources import GatewaySpec
 from ..spec.security import Authentication, Firewall
 from ..spec.workload import WorkloadSpec
-from ._runtime import current_state, validated
+from ._runtime import adopt_dependencies, child_options, current_state, validated
 from .gateway import Gateway, check_gateway_plan, gateway_options
 from .workload import GatewayWorkload
 
@@ -103,7 +103,8 @@ class IngressGateway(pulumi.ComponentResource):
             plan = plan_gateway(gspec, wspec, base_dir=base_dir)
             ports = service_ports([gspec])
         super().__init__(self.TYPE, resource_name, None, opts)
-        child = pulumi.ResourceOptions(parent=self)
+        adopt_dependencies(self, opts)
+        child = child_options(self)
         self.workload = GatewayWorkload(
             f"{resource_name}-workload",
             wspec,

@@ -11,7 +11,14 @@ import pulumi
 from ..plan import MeshPlan, plan_mesh
 from ..spec.mesh import MeshSpec
 from ._addressing import resolve_mesh_lookups
-from ._runtime import child_name, current_state, register_manifest, validated
+from ._runtime import (
+    adopt_dependencies,
+    child_name,
+    child_options,
+    current_state,
+    register_manifest,
+    validated,
+)
 from .egress import EgressGateway, register_egress_sidecars
 from .gateway import Gateway
 from .routes import DestinationRule, VirtualService
@@ -61,6 +68,7 @@ class Mesh(pulumi.ComponentResource):
             mesh = resolve_mesh_lookups(mesh)  # AWS address lookups, before the stack-wide checks
             plan: MeshPlan = plan_mesh(mesh, base_dir=base_dir)
         super().__init__(self.TYPE, resource_name, None, opts)
+        adopt_dependencies(self, opts)
         self.plan = plan
         state = current_state()
         # What the plan was checked against is declared to the stack too, so components created
@@ -75,7 +83,7 @@ class Mesh(pulumi.ComponentResource):
             pulumi.log.warn(str(p), self)
         for p in plan.infos:
             pulumi.log.info(str(p), self)
-        child = pulumi.ResourceOptions(parent=self)
+        child = child_options(self)
         for ns in plan.namespaces:
             name = ns["metadata"]["name"]
             state.namespaces[name] = register_manifest(ns, self)

@@ -23,7 +23,7 @@ from ..render.destination_rule import render_destination_rule
 from ..render.virtual_service import render_virtual_service
 from ..spec._base import parse
 from ..spec.resources import DestinationRuleSpec, VirtualServiceSpec
-from ._runtime import current_state, raise_diagnostics, validated
+from ._runtime import current_state, inherited_dependencies, raise_diagnostics, validated
 from .gateway import Gateway
 
 __all__ = ["DestinationRule", "VirtualService"]
@@ -119,6 +119,7 @@ class VirtualService(k8s.apiextensions.CustomResource):
             state.index.add([manifest])
         deps: list[pulumi.Resource] = [g.gateway for g in bound]
         deps.extend(state.dr_dependencies(_destination_hosts(spec)))
+        deps.extend(inherited_dependencies(opts.parent if opts else None))
         merged = pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(depends_on=deps)) if deps else opts
         super().__init__(
             resource_name,
@@ -183,6 +184,9 @@ class DestinationRule(k8s.apiextensions.CustomResource):
             raise_diagnostics(state.index.check([manifest]), context)
         else:  # a Mesh checked it with the whole stack, and logs the findings with config paths
             state.index.add([manifest])
+        inherited = inherited_dependencies(opts.parent if opts else None)
+        if inherited:
+            opts = pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(depends_on=inherited))
         super().__init__(
             resource_name,
             api_version=ISTIO_NETWORKING,

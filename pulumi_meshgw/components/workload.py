@@ -21,7 +21,15 @@ from ..spec.addressing import AddressPoolSpec
 from ..spec.resources import GatewaySpec
 from ..spec.workload import WorkloadSpec
 from ._addressing import prepare_workload, workload_address
-from ._runtime import StackState, current_state, raise_diagnostics, register_manifest, validated
+from ._runtime import (
+    StackState,
+    adopt_dependencies,
+    child_options,
+    current_state,
+    raise_diagnostics,
+    register_manifest,
+    validated,
+)
 
 __all__ = ["ExistingWorkload", "GatewayWorkload", "register_credentials"]
 
@@ -115,6 +123,7 @@ class GatewayWorkload(pulumi.ComponentResource):
                 spec = prepare_workload(spec, [parse(AddressPoolSpec, p) for p in address_pools])
             manifests = render_workload(spec, ports)
         super().__init__(self.TYPE, resource_name, None, opts)
+        adopt_dependencies(self, opts)
         self.spec: WorkloadSpec = spec
         self.ports = list(ports)
         state = current_state()
@@ -233,7 +242,7 @@ def _register_credential(
 ) -> pulumi.Resource:
     if cred.manifest is not None:  # files (read at program time) or a cert-manager Certificate
         return register_manifest(cred.manifest, parent, depends_on)
-    child = pulumi.ResourceOptions(parent=parent)
+    child = child_options(parent)
     if cred.source == "config":
         keys = cred.config_keys
         assert keys is not None
