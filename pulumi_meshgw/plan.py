@@ -45,7 +45,7 @@ from .render.service import ServicePortSpec
 from .render.virtual_service import render_virtual_service
 from .render.workload import render_workload
 from .spec.egress import EgressGatewaySpec
-from .spec.istio import CertManager, ConfigPem, SelfSigned, TLSMode
+from .spec.istio import CertManager, ConfigPem, SelfSigned
 from .spec.mesh import MeshSpec
 from .spec.resources import DestinationRuleSpec, GatewaySpec, VirtualServiceSpec
 from .spec.security import firewall_warnings, gateway_security_problems
@@ -616,11 +616,6 @@ def _share_peer_authentications(
 
 def _free_form(w: WorkloadSpec) -> bool:
     return bool(w.overrides or w.tolerations or w.affinity)
-
-
-def tls_mode_of(spec: GatewaySpec, index: int) -> TLSMode | None:
-    tls = spec.servers[index].tls
-    return tls.mode if tls else None
 
 
 # -- egress gateways ------------------------------------------------------------------------------

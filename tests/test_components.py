@@ -163,7 +163,8 @@ def test_file_certificates(tmp_path: Path) -> None:
         )
     )
     secret = named(rec, "secret:istio-ingress/public-https-cert")
-    assert secret.inputs["stringData"] == SECRET or "stringData" in secret.secret_fields
+    assert secret.inputs["stringData"] == {"tls.crt": SECRET, "tls.key": SECRET}
+    assert "stringData" in secret.secret_fields
     gw = named(rec, "gateway:istio-ingress/public")
     assert str(tmp_path) not in repr(gw.inputs)
 

@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from ..constants import ISTIO_NETWORKING
-from ..spec.istio import Server, TLSMode
+from ..spec.istio import Server
 from ..spec.resources import GatewaySpec
 from ._meta import Manifest, deep_merge, manifest, object_meta, standard_labels
 
@@ -63,8 +63,3 @@ def render_gateway(
         spec={"selector": dict(sorted(selector.items())), "servers": servers},
     )
     return deep_merge(obj, spec.overrides) if spec.overrides else obj
-
-
-def server_modes(spec: GatewaySpec) -> list[TLSMode | None]:
-    """The TLS mode of each server (None for plain servers)."""
-    return [s.tls.mode if s.tls else None for s in spec.servers]
