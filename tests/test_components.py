@@ -23,6 +23,12 @@ from pulumi_meshgw.testing import SECRET, Recording, RegisteredResource, run
 from .conftest import make_pem, minimal_mesh
 
 HTTPS = {"port": {"number": 443, "name": "https", "protocol": "HTTPS"}, "hosts": ["shop.example.com"]}
+
+
+def http_server(host: str, name: str = "http") -> dict[str, Any]:
+    return {"port": {"number": 80, "name": name, "protocol": "HTTP"}, "hosts": [host]}
+
+
 ROUTE = [{"route": [{"destination": {"host": "shop.shop.svc.cluster.local", "port": {"number": 8080}}}]}]
 
 
@@ -175,16 +181,12 @@ def test_separate_workload_and_gateways_share_pods() -> None:
         a = Gateway(
             "a",
             workload=w,
-            servers=[
-                {"port": {"number": 80, "name": "http", "protocol": "HTTP"}, "hosts": ["a.example.com"]}
-            ],
+            servers=[http_server("a.example.com")],
         )
         Gateway(
             "b",
             workload=w,
-            servers=[
-                {"port": {"number": 80, "name": "http", "protocol": "HTTP"}, "hosts": ["b.example.com"]}
-            ],
+            servers=[http_server("b.example.com")],
         )
         VirtualService("a", namespace="apps", hosts=["a.example.com"], gateways=[a], http=ROUTE)
         VirtualService("b", namespace="apps", hosts=["b.example.com"], gateways=["edge/b"], http=ROUTE)
@@ -256,14 +258,12 @@ def test_conflicting_gateways_fail() -> None:
         Gateway(
             "a",
             workload=w,
-            servers=[
-                {"port": {"number": 80, "name": "http", "protocol": "HTTP"}, "hosts": ["*.example.com"]}
-            ],
+            servers=[http_server("*.example.com")],
         )
         Gateway(
             "b",
             workload=w,
-            servers=[{"port": {"number": 80, "name": "web", "protocol": "HTTP"}, "hosts": ["b.example.com"]}],
+            servers=[http_server("b.example.com", name="web")],
         )
 
     with pytest.raises(ComponentConfigError) as info:
