@@ -1,0 +1,227 @@
+"""Istio's own tools over what the project renders and over its test corpus.
+
+- ``istioctl validate -f`` and ``istioctl analyze --use-kube=false`` over every rendered stack and
+  every good corpus file: no error-level message.
+- For every bad corpus file whose expected code is one istioctl emits, istioctl reports that code
+  on the same object our analysis reports it on.
+
+``istioctl analyze`` reads files, not a cluster, so each input is given the objects a cluster would
+hold for it (docs/e2e.md): a Pod for each Deployment (Istio's selector analyzers read Pods), and a
+Service for each in-cluster destination host the input routes to but does not define. They are
+written next to the report, so every run can be inspected.
+
+Usage: ``python e2e/istio_checks.py [--out DIR]`` with ``istioctl`` on PATH (``e2e/setup``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import shutil
+import subprocess
+import sys
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+REPO = Path(__file__).resolve().parent.parent
+CORPUS = REPO / "tests" / "corpus"
+STACKS = ("dev", "staging", "prod")
+# Codes of ours that are not Istio's (MGW...) are out of scope for the comparison.
+ISTIO_CODE = re.compile(r"IST\d{4}")
+
+
+def istioctl(args: list[str]) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(["istioctl", *args], capture_output=True, text=True, check=False)
+
+
+def load_docs(paths: Iterable[Path]) -> list[dict[str, Any]]:
+    docs: list[dict[str, Any]] = []
+    for path in paths:
+        docs += [d for d in yaml.safe_load_all(path.read_text()) if isinstance(d, dict)]
+    return docs
+
+
+def cluster_context(docs: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Objects a cluster running ``docs`` would also hold: Pods and routed-to Services."""
+    out: list[dict[str, Any]] = []
+    services = {
+        (d["metadata"].get("namespace", "default"), d["metadata"]["name"]) for d in docs if d.get("kind") == "Service"
+    }
+    for d in docs:
+        if d.get("kind") == "Deployment":
+            tmpl = d["spec"]["template"]
+            out.append(
+                {
+                    "apiVersion": "v1",
+                    "kind": "Pod",
+                    "metadata": {
+                        "name": f"{d['metadata']['name']}-0",
+                        "namespace": d["metadata"].get("namespace", "default"),
+                        "labels": dict(tmpl["metadata"].get("labels") or {}),
+                        "annotations": {"sidecar.istio.io/status": "{}"},
+                    },
+                    "spec": {"containers": [{"name": "istio-proxy", "image": "docker.io/istio/proxyv2:1.32"}]},
+                }
+            )
+    wanted: dict[tuple[str, str], set[int]] = {}
+    for d in docs:
+        if d.get("kind") != "VirtualService":
+            continue
+        ns = d["metadata"].get("namespace", "default")
+        for block in ("http", "tcp", "tls"):
+            for route in d.get("spec", {}).get(block) or []:
+                for dest in route.get("route") or []:
+                    host = dest.get("destination", {}).get("host", "")
+                    parts = host.split(".")
+                    if host.endswith(".svc.cluster.local") and len(parts) == 5:
+                        key = (parts[1], parts[0])
+                    elif len(parts) == 1:
+                        key = (ns, host)
+                    else:
+                        continue
+                    port = dest["destination"].get("port", {}).get("number")
+                    wanted.setdefault(key, set()).update({port} if port else set())
+    for (ns, name), ports in sorted(wanted.items()):
+        if (ns, name) in services:
+            continue
+        out.append(
+            {
+                "apiVersion": "v1",
+                "kind": "Service",
+                "metadata": {"name": name, "namespace": ns},
+                "spec": {
+                    "selector": {"app": name},
+                    "ports": [{"name": f"http-{p}", "port": p} for p in sorted(ports)] or [{"name": "http", "port": 80}],
+                },
+            }
+        )
+    return out
+
+
+def analyze(paths: list[Path]) -> list[dict[str, Any]]:
+    proc = istioctl(["analyze", "--use-kube=false", "-o", "json", "--failure-threshold", "Error", *map(str, paths)])
+    text = proc.stdout.strip()
+    try:
+        messages = json.loads(text) if text else []
+    except json.JSONDecodeError:
+        return [{"code": "PARSE", "level": "Error", "message": (proc.stdout + proc.stderr)[-2000:], "origin": ""}]
+    if proc.returncode not in (0, 79) and not messages:
+        return [{"code": "EXIT", "level": "Error", "message": proc.stderr[-2000:], "origin": ""}]
+    return list(messages)
+
+
+def origin(msg: Mapping[str, Any]) -> tuple[str, str, str]:
+    """(kind, namespace, name) from istioctl's ``origin`` ("Kind ns/name" or "Kind name.ns")."""
+    text = str(msg.get("origin", ""))
+    kind, _, ref = text.partition(" ")
+    if "/" in ref:
+        ns, _, name = ref.partition("/")
+    else:
+        name, _, ns = ref.partition(".")
+    return kind, ns, name
+
+
+def validate(paths: list[Path]) -> str:
+    errors = []
+    for path in paths:
+        proc = istioctl(["validate", "-f", str(path)])
+        if proc.returncode != 0:
+            errors.append(f"{path.name}: {(proc.stdout + proc.stderr).strip()[-500:]}")
+    return "\n".join(errors)
+
+
+def ours(path: Path) -> list[tuple[str, str, str, str]]:
+    """Our findings for a raw YAML file: (code, kind, namespace, name)."""
+    proc = subprocess.run(
+        [sys.executable, "-m", "pulumi_meshgw.cli", "check", "--format", "json", str(path)],
+        capture_output=True, text=True, check=False,
+    )
+    found = []
+    for line in proc.stdout.splitlines():
+        d = json.loads(line)
+        found.append((d["code"], d.get("kind") or "", d.get("namespace") or "", d.get("name") or ""))
+    return found
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--out", type=Path, default=REPO / "out" / "e2e" / "istio")
+    args = parser.parse_args(argv)
+    if shutil.which("istioctl") is None:
+        print("istio checks: no istioctl on PATH; run e2e/setup and source its env file", file=sys.stderr)
+        return 2
+    out: Path = args.out.resolve()
+    shutil.rmtree(out, ignore_errors=True)
+    out.mkdir(parents=True)
+    passed, failed, report = 0, 0, {}
+
+    def record(name: str, ok: bool, detail: str = "") -> None:
+        nonlocal passed, failed
+        passed, failed = passed + ok, failed + (not ok)
+        report[name] = {"ok": ok, "detail": detail}
+        print(f"istio: {'ok  ' if ok else 'FAIL'} {name}{': ' + detail[:1500] if detail and not ok else ''}", flush=True)
+
+    # 1. The rendered stacks.
+    for stack in STACKS:
+        render = out / stack
+        proc = subprocess.run(
+            [sys.executable, "-m", "pulumi_meshgw.cli", "render", "--stack", stack, "--out", str(render)],
+            cwd=REPO, capture_output=True, text=True, check=False,
+        )
+        if proc.returncode != 0:
+            record(f"meshgw render --stack {stack}", False, proc.stderr[-1500:])
+            continue
+        files = sorted(render.glob("*.yaml"))
+        context = out / f"{stack}-context.yaml"
+        context.write_text(yaml.safe_dump_all(cluster_context(load_docs(files)), sort_keys=True))
+        record(f"istioctl validate: stack {stack} ({len(files)} files)", not (err := validate(files)), err)
+        errors = [m for m in analyze([*files, context]) if m.get("level") == "Error"]
+        record(f"istioctl analyze: stack {stack}, no error", not errors, json.dumps(errors)[:1500])
+
+    # 2. The good corpus, each file with the shared installs it is checked with in the unit suite.
+    shared = sorted((CORPUS / "good").glob("_*.yaml"))
+    good = sorted(p for p in (CORPUS / "good").glob("*.yaml") if not p.name.startswith("_"))
+    bad_validate = validate(good)
+    record(f"istioctl validate: {len(good)} good corpus files", not bad_validate, bad_validate)
+    good_errors = {}
+    for path in good:
+        context = out / f"good-{path.stem}-context.yaml"
+        context.write_text(yaml.safe_dump_all(cluster_context(load_docs([path, *shared])), sort_keys=True))
+        errors = [m for m in analyze([path, *shared, context]) if m.get("level") == "Error"]
+        if errors:
+            good_errors[path.name] = errors
+    record(f"istioctl analyze: {len(good)} good corpus files, no error", not good_errors, json.dumps(good_errors)[:1500])
+
+    # 3. The bad corpus: where istioctl has the code, it reports it on the same object.
+    agree, disagree, not_istio = [], [], []
+    for path in sorted((CORPUS / "bad").glob("*.yaml")):
+        first = path.read_text().splitlines()[0]
+        m = re.match(r"# expect: (\S+)", first)
+        code = m.group(1) if m else ""
+        if not ISTIO_CODE.fullmatch(code):
+            not_istio.append(path.name)
+            continue
+        objects = {(k, ns, n) for c, k, ns, n in ours(path) if c == code}
+        theirs = {origin(msg) for msg in analyze([path]) if msg.get("code") == code}
+        if objects & theirs:
+            agree.append(path.name)
+        else:
+            disagree.append(f"{path.name}: ours {sorted(objects)} istioctl {sorted(theirs)}")
+    (out / "bad-corpus.json").write_text(
+        json.dumps({"agree": agree, "disagree": disagree, "not_istio_codes": not_istio}, indent=1) + "\n"
+    )
+    print(f"istio: bad corpus: {len(agree)} agree, {len(disagree)} disagree, {len(not_istio)} with our own codes")
+    for line in disagree:
+        print(f"istio:   disagree {line}")
+    record("istioctl reports every Istio code of the bad corpus on the same object", not disagree, "")
+    (out / "report.json").write_text(json.dumps(report, indent=1, sort_keys=True) + "\n")
+    print(f"istio checks: {passed} passed, {failed} failed")
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
