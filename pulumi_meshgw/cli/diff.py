@@ -85,8 +85,9 @@ def _render_at_revision(stack: str, revision: str, project_dir: Path, tmp: Path)
     if top.returncode != 0:
         raise MeshgwError(f"--base {revision}: {project.directory} is not in a git repository")
     root = Path(top.stdout.decode().strip()).resolve()
-    rel = project.directory.resolve().relative_to(root).as_posix()
-    stack_rel = project.stack_file(stack).resolve().relative_to(root).as_posix()
+    rel = project.directory.resolve().relative_to(root)
+    in_project = project.stack_file(stack).resolve().relative_to(project.directory.resolve())
+    stack_rel = (rel / in_project).as_posix()
     if _git(["rev-parse", "--verify", "--quiet", f"{revision}^{{commit}}"], root).returncode != 0:
         raise MeshgwError(
             f"--base {revision}: git knows no such revision; fetch it first "
@@ -94,13 +95,16 @@ def _render_at_revision(stack: str, revision: str, project_dir: Path, tmp: Path)
         )
     if _git(["cat-file", "-e", f"{revision}:{stack_rel}"], root).returncode != 0:
         return []  # the stack is new in HEAD: everything is added
-    archive = _git(["archive", "--format=tar", revision, "--", rel or "."], root)
+    archive = _git(["archive", "--format=tar", revision, "--", rel.as_posix()], root)
     if archive.returncode != 0:
         raise MeshgwError(f"--base {revision}: git archive failed: {archive.stderr.decode().strip()}")
     with tarfile.open(fileobj=io.BytesIO(archive.stdout)) as tar:
-        tar.extractall(tmp, filter="data")
-    base_project = tmp / rel if rel else tmp
-    return _render(base_project / stack_rel[len(rel) :].lstrip("/"), base_project)
+        # The "data" filter refuses absolute paths and links out of the folder (Python >= 3.10.12).
+        if hasattr(tarfile, "data_filter"):
+            tar.extractall(tmp, filter="data")
+        else:  # pragma: no cover - older 3.10 patch releases; git archive writes no such members
+            tar.extractall(tmp)
+    return _render(tmp / rel / in_project, tmp / rel)
 
 
 def diff_command(
