@@ -133,6 +133,18 @@ def firewall_removed(objs: Objs) -> None:
     del rules[0]
 
 
+def firewall_covers_more(objs: Objs) -> None:
+    """The allow-list rule also guards a new host: it protects more, so no flag."""
+    rule = find(objs, "AuthorizationPolicy", "public-firewall")["spec"]["rules"][1]
+    rule["to"][0]["operation"]["hosts"].append("shop.example.com")
+
+
+def firewall_narrowed(objs: Objs) -> None:
+    """The JWT requirement moves off api.example.com: that host is left unguarded, flagged."""
+    rule = find(objs, "AuthorizationPolicy", "public-jwt")["spec"]["rules"][0]
+    rule["to"][0]["operation"]["hosts"] = ["www.example.com"]
+
+
 def jwt_removed(objs: Objs) -> None:
     """The JWT requirement and its issuer go."""
     objs.remove(find(objs, "AuthorizationPolicy", "public-jwt"))
@@ -202,6 +214,8 @@ CASES: dict[str, Callable[[Objs], None]] = {
         gateway_goes_public,
         tls,
         firewall_removed,
+        firewall_covers_more,
+        firewall_narrowed,
         jwt_removed,
         wider_sources,
         new_wildcard,

@@ -8,7 +8,8 @@ Every change is one :class:`Change` and prints as one line, ``OP SUBJECT: WHAT``
 Security-relevant changes are also reported as :class:`Flag` s, listed before everything else:
 
 - a host newly on an internet-facing gateway (a new host, or a gateway that became public);
-- a firewall, JWT or other DENY/CUSTOM AuthorizationPolicy rule removed, a JWT issuer removed;
+- a firewall, JWT or other DENY/CUSTOM AuthorizationPolicy rule removed or applying to fewer
+  hosts, ports or paths; a JWT issuer removed;
 - a wider source range: a load balancer's ``loadBalancerSourceRanges`` or a firewall allow-list
   that admits addresses it did not, fewer addresses denied, an ALLOW rule added or naming more
   sources (which is how an egress destination opens to new sources);
@@ -32,6 +33,7 @@ __all__ = ["Change", "Flag", "MeshDiff", "diff_views"]
 _TLS_VERSIONS = {"TLS_AUTO": 0, "TLSV1_0": 10, "TLSV1_1": 11, "TLSV1_2": 12, "TLSV1_3": 13}
 _IP_FIELDS = ("ipBlocks", "notIpBlocks", "remoteIpBlocks", "notRemoteIpBlocks")
 _JWT_FIELDS = ("requestPrincipals", "notRequestPrincipals")
+_TO_FIELDS = ("hosts", "ports", "paths", "methods")
 _SOURCE_FIELDS = (
     "principals",
     "namespaces",
@@ -278,24 +280,32 @@ def _summarize_rule(data: Mapping[str, Any]) -> str:
     return " ".join(parts)
 
 
-def _rule_fields(rule: Any, names: Iterable[str]) -> dict[str, list[str]]:
+def _rule_fields(rule: Any, names: Iterable[str], section: str = "from") -> dict[str, list[str]]:
+    """The values of the ``source`` (or, for ``to``, ``operation``) fields ``names`` of a rule."""
+    inner = "source" if section == "from" else "operation"
     out: dict[str, list[str]] = {}
     if not isinstance(rule, Mapping):
         return out
-    for item in rule.get("from") or []:
-        source = item.get("source", {}) if isinstance(item, Mapping) else {}
+    for item in rule.get(section) or []:
+        fields = item.get(inner, {}) if isinstance(item, Mapping) else {}
         for name in names:
-            out.setdefault(name, []).extend(str(v) for v in source.get(name) or [])
+            out.setdefault(name, []).extend(str(v) for v in fields.get(name) or [])
     return {k: v for k, v in out.items() if v}
 
 
 def _without(rule: Any, names: Sequence[str]) -> str:
+    """``rule`` as JSON without the source fields ``names`` and the operation fields it applies to."""
     if not isinstance(rule, Mapping):
         return json.dumps(rule)
     stripped = dict(rule)
     stripped["from"] = [
         {"source": {k: v for k, v in (i.get("source") or {}).items() if k not in names}}
         for i in rule.get("from") or []
+        if isinstance(i, Mapping)
+    ]
+    stripped["to"] = [
+        {"operation": {k: v for k, v in (i.get("operation") or {}).items() if k not in _TO_FIELDS}}
+        for i in rule.get("to") or []
         if isinstance(i, Mapping)
     ]
     return json.dumps(stripped, sort_keys=True)
@@ -332,11 +342,18 @@ def _policy(base: MeshView, head: MeshView, changes: list[Change], flags: list[F
         new_rules = [json.loads(r) for r in sorted(head.policy_rules.get(ref, ()))]
         removed = [r for r in old_rules if r not in new_rules]
         added = [r for r in new_rules if r not in old_rules]
-        for r in removed:
-            changes.append(Change("policy", "-", ref, _summarize_rule(r)))
-        for r in added:
-            changes.append(Change("policy", "+", ref, _summarize_rule(r)))
-        _policy_flags(ref, removed, added if ref in base.policy_rules else [], flags)
+        pairs = _policy_flags(ref, removed, added if ref in base.policy_rules else [], flags)
+        edited = {i for i, _ in pairs}
+        for i, j in pairs:
+            was = _summarize_rule(removed[i])
+            changes.append(Change("policy", "~", ref, f"{_summarize_rule(added[j])} (was {was})"))
+        for i, r in enumerate(removed):
+            if i not in edited:
+                changes.append(Change("policy", "-", ref, _summarize_rule(r)))
+        paired = {j for _, j in pairs}
+        for j, r in enumerate(added):
+            if j not in paired:
+                changes.append(Change("policy", "+", ref, _summarize_rule(r)))
     for ref in sorted(set(base.jwt_issuers) | set(head.jwt_issuers)):
         old_set, new_set = base.jwt_issuers.get(ref, frozenset()), head.jwt_issuers.get(ref, frozenset())
         for r in sorted(old_set - new_set):
@@ -378,6 +395,16 @@ def _policy(base: MeshView, head: MeshView, changes: list[Change], flags: list[F
         flags.append(Flag("new wildcard", w))
 
 
+def _rule_kind(r: Mapping[str, Any]) -> str:
+    """``firewall``, ``JWT`` or the action, for the flag of a removed or narrowed rule."""
+    rule = r.get("rule")
+    if _rule_fields(rule, _IP_FIELDS):
+        return "firewall"
+    if _rule_fields(rule, _JWT_FIELDS) or "request.auth" in json.dumps(rule):
+        return "JWT"
+    return str(r.get("action", "")).split()[0] if r.get("action") else "policy"
+
+
 def _pair(
     rule: Mapping[str, Any], candidates: list[dict[str, Any]], paired: set[int], fields: Sequence[str]
 ) -> int | None:
@@ -396,63 +423,87 @@ def _pair(
 
 def _policy_flags(
     ref: str, removed: list[dict[str, Any]], added: list[dict[str, Any]], flags: list[Flag]
-) -> None:
-    """Flag removed DENY/CUSTOM rules, and rules that now let more sources through.
+) -> list[tuple[int, int]]:
+    """Flag removed DENY/CUSTOM rules, and rules that now let more sources through; return the
+    (removed, added) index pairs that are one edited rule.
 
-    A removed rule and an added one that differ only in their sources are one edited rule: a
-    DENY rule is wider when its ``notIpBlocks`` admit more or its ``ipBlocks`` deny less; an ALLOW
-    rule is wider when it names more sources. ``added`` is empty for a policy that is new, since a
-    new ALLOW policy narrows (everything it does not list is denied).
+    A removed rule and an added one that differ only in their sources and in the hosts, ports,
+    paths and methods they apply to are one edited rule. A DENY rule lets more through when its
+    ``notIpBlocks`` admit more, its ``ipBlocks`` deny less, or it applies to fewer hosts, ports,
+    paths or methods (a DENY rule that now names more hosts is not flagged: it protects more). An
+    ALLOW rule lets more through when it names more sources or operations. ``added`` is empty for
+    a policy that is new, since a new ALLOW policy narrows (everything it does not list is denied).
     """
     paired: set[int] = set()
-    for r in removed:
+    pairs: list[tuple[int, int]] = []
+    for index, r in enumerate(removed):
         action = str(r.get("action", ""))
         rule = r.get("rule")
-        fields = _IP_FIELDS if action.startswith("DENY") else _SOURCE_FIELDS
+        deny = action.startswith(("DENY", "CUSTOM"))
+        fields = _IP_FIELDS if deny else _SOURCE_FIELDS
         twin = _pair(r, added, paired, fields)
-        if twin is not None:
-            old, new = _rule_fields(rule, fields), _rule_fields(added[twin].get("rule"), fields)
-            if action.startswith("DENY"):
-                wider = [
-                    *(
-                        f"now admits {c}"
-                        for c in _covered(new.get("notIpBlocks", []), old.get("notIpBlocks", []))
-                    ),
-                    *(
-                        f"now admits {c}"
-                        for c in _covered(new.get("notRemoteIpBlocks", []), old.get("notRemoteIpBlocks", []))
-                    ),
-                    *(
-                        f"no longer denies all of {c}"
-                        for c in _covered(old.get("ipBlocks", []), new.get("ipBlocks", []))
-                    ),
-                    *(
-                        f"no longer denies all of {c}"
-                        for c in _covered(old.get("remoteIpBlocks", []), new.get("remoteIpBlocks", []))
-                    ),
-                ]
-            else:
-                wider = [
-                    f"now also admits {k}={v}"
-                    for k in fields
-                    for v in new.get(k, [])
-                    if v not in old.get(k, []) and not k.startswith("not")
-                ]
-            flags.extend(Flag("wider source range", f"{ref} {w}") for w in wider)
+        if twin is None:
+            if deny:
+                flags.append(Flag(f"{_rule_kind(r)} rule removed", f"{ref}: {_summarize_rule(r)}"))
             continue
-        if action.startswith(("DENY", "CUSTOM")):
-            rule_text = json.dumps(rule)
-            if _rule_fields(rule, _IP_FIELDS):
-                reason = "firewall rule removed"
-            elif _rule_fields(rule, _JWT_FIELDS) or "request.auth" in rule_text:
-                reason = "JWT rule removed"
-            else:
-                reason = f"{action.split()[0]} rule removed"
-            flags.append(Flag(reason, f"{ref}: {_summarize_rule(r)}"))
+        pairs.append((index, twin))
+        new_rule = added[twin].get("rule")
+        old_to, new_to = _rule_fields(rule, _TO_FIELDS, "to"), _rule_fields(new_rule, _TO_FIELDS, "to")
+        if deny:
+            old, new = _rule_fields(rule, fields), _rule_fields(new_rule, fields)
+            wider = [
+                *(
+                    f"now admits {c}"
+                    for c in _covered(new.get("notIpBlocks", []), old.get("notIpBlocks", []))
+                ),
+                *(
+                    f"now admits {c}"
+                    for c in _covered(new.get("notRemoteIpBlocks", []), old.get("notRemoteIpBlocks", []))
+                ),
+                *(
+                    f"no longer denies all of {c}"
+                    for c in _covered(old.get("ipBlocks", []), new.get("ipBlocks", []))
+                ),
+                *(
+                    f"no longer denies all of {c}"
+                    for c in _covered(old.get("remoteIpBlocks", []), new.get("remoteIpBlocks", []))
+                ),
+            ]
+            flags.extend(Flag("wider source range", f"{ref} {w}") for w in wider)
+            # A DENY rule that covers (when its "to" lists are empty: everything) less than before.
+            narrower = [
+                f"{k}={v}"
+                for k in _TO_FIELDS
+                for v in old_to.get(k, [])
+                if new_to.get(k) and v not in new_to[k]
+            ]
+            narrower += [f"{k}=(any)" for k in _TO_FIELDS if k in new_to and k not in old_to]
+            if narrower:
+                flags.append(
+                    Flag(
+                        f"{_rule_kind(r)} rule narrowed", f"{ref} no longer applies to {', '.join(narrower)}"
+                    )
+                )
+        else:
+            old, new = _rule_fields(rule, fields), _rule_fields(new_rule, fields)
+            wider = [
+                f"now also admits {k}={v}"
+                for k in fields
+                for v in new.get(k, [])
+                if v not in old.get(k, []) and not k.startswith("not")
+            ]
+            wider += [
+                f"now also allows {k}={v}"
+                for k in _TO_FIELDS
+                for v in new_to.get(k, [])
+                if v not in old_to.get(k, [])
+            ]
+            flags.extend(Flag("wider source range", f"{ref} {w}") for w in wider)
     for i, a in enumerate(added):
         # Rules of one ALLOW policy are ORed: one more rule lets more through.
         if i not in paired and str(a.get("action", "")).startswith("ALLOW"):
             flags.append(Flag("wider source range", f"{ref} allows more: {_summarize_rule(a)}"))
+    return pairs
 
 
 def diff_views(base: MeshView, head: MeshView) -> MeshDiff:
