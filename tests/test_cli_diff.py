@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import shutil
-import subprocess
 from pathlib import Path
 
 import pytest
@@ -12,7 +11,7 @@ from typer.testing import CliRunner
 
 from pulumi_meshgw.cli import app
 
-from .conftest import GOLDEN, ROOT
+from .conftest import GOLDEN, copy_project, git
 
 BASE = GOLDEN / "diff" / "base.yaml"
 runner = CliRunner()
@@ -72,35 +71,16 @@ def test_unparsable_side_is_an_error_with_the_line(tmp_path: Path) -> None:
     assert f"error: {bad}:" in result.stderr and "invalid YAML" in result.stderr
 
 
-def _project(tmp_path: Path) -> Path:
-    """A copy of this repository's project: Pulumi.yaml, the stack program and the dev stack."""
-    project = tmp_path / "repo"
-    shutil.copytree(ROOT / "stacks", project / "stacks", ignore=shutil.ignore_patterns("__pycache__"))
-    shutil.copy(ROOT / "Pulumi.yaml", project / "Pulumi.yaml")
-    for other in ("staging", "prod"):
-        (project / "stacks" / f"Pulumi.{other}.yaml").unlink()
-    return project
-
-
-def _git(project: Path, *args: str) -> None:
-    subprocess.run(
-        ["git", "-c", "user.name=t", "-c", "user.email=t@example.com", *args],
-        cwd=project,
-        check=True,
-        capture_output=True,
-    )
-
-
 @pytest.mark.slow
 def test_stack_against_a_git_revision_and_as_stack_files(tmp_path: Path) -> None:
     """The dev stack in the working tree against the committed one: one changed route, one line.
     Then the same two stack files given directly."""
-    project = _project(tmp_path)
+    project = copy_project(tmp_path)
     stack = project / "stacks" / "Pulumi.dev.yaml"
     assert CANARY_BEFORE in stack.read_text()
-    _git(project, "init", "-q")
-    _git(project, "add", ".")
-    _git(project, "commit", "-qm", "base")
+    git(project, "init", "-q")
+    git(project, "add", ".")
+    git(project, "commit", "-qm", "base")
     committed = tmp_path / "committed" / "Pulumi.dev.yaml"
     committed.parent.mkdir()
     shutil.copy(stack, committed)
@@ -132,9 +112,9 @@ def test_stack_against_a_git_revision_and_as_stack_files(tmp_path: Path) -> None
 
 @pytest.mark.slow
 def test_a_stack_new_at_head_is_all_added(tmp_path: Path) -> None:
-    project = _project(tmp_path)
-    _git(project, "init", "-q")
-    _git(project, "commit", "-q", "--allow-empty", "-m", "empty")
+    project = copy_project(tmp_path)
+    git(project, "init", "-q")
+    git(project, "commit", "-q", "--allow-empty", "-m", "empty")
     result = runner.invoke(app, ["diff", "--stack", "dev", "--base", "HEAD", "-C", str(project)])
     assert result.exit_code == 0, result.output
     assert (
