@@ -186,7 +186,12 @@ def test_unknowns_secrets_status_and_defaults() -> None:
     body = manifest_of(
         "kubernetes:core/v1:Secret",
         {
-            "metadata": {"labels": {"a": UNKNOWN_WIRE}},
+            "metadata": {
+                "labels": {"a": UNKNOWN_WIRE},
+                "uid": "u-1",
+                "resourceVersion": "7",
+                "managedFields": [],
+            },
             "stringData": {"tls.crt": Secret("PEM"), "tls.key": "KEY"},
             "status": {"x": 1},
         },

@@ -199,6 +199,13 @@ def egress(objs: Objs) -> None:
     )
 
 
+def trust_anchor(objs: Objs) -> None:
+    """The bank's CA bundle is swapped: visible by fingerprint, flagged."""
+    annotations = find(objs, "Secret", "egress-ledger-cacert")["metadata"]["annotations"]
+    annotations["meshgw.dev/ca-sha256"] = "0123456789abcdef" * 4
+    annotations["meshgw.dev/ca-not-after"] = "2031-06-30T00:00:00Z"
+
+
 def mtls_weakened(objs: Objs) -> None:
     """STRICT mTLS relaxed to PERMISSIVE."""
     find(objs, "PeerAuthentication", "default")["spec"]["mtls"]["mode"] = "PERMISSIVE"
@@ -220,6 +227,7 @@ CASES: dict[str, Callable[[Objs], None]] = {
         wider_sources,
         new_wildcard,
         egress,
+        trust_anchor,
         mtls_weakened,
     )
 }
@@ -317,3 +325,29 @@ def test_base_file_is_valid_for_check(tmp_path: Path) -> None:
     index.declare_workload("istio-egress", "egress", {"istio": "egress"})
     errors = [d for d in analyze_manifests(base_objects(), index=index) if d.level is Level.ERROR]
     assert [str(d) for d in errors if d.code != "IST0101"] == []
+
+
+def test_rendered_secrets_carry_public_fingerprints() -> None:
+    """render writes the fingerprint and expiry of PEM text it is given, and nothing for values it
+    only gets at deploy time."""
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes
+
+    from pulumi_meshgw.render.ca_secret import render_ca_secret
+    from pulumi_meshgw.render.secret import render_tls_secret
+
+    cert_pem, key_pem = make_pem(["shop.example.com"])
+    ca_pem, _ = make_pem(["ca.example.com"])
+    fingerprint = x509.load_pem_x509_certificate(ca_pem.encode()).fingerprint(hashes.SHA256()).hex()
+    tls = render_tls_secret("c", "istio-ingress", cert_pem, key_pem, ca_pem)["metadata"]["annotations"]
+    assert set(tls) == {
+        "meshgw.dev/certificate-sha256",
+        "meshgw.dev/certificate-not-after",
+        "meshgw.dev/ca-sha256",
+        "meshgw.dev/ca-not-after",
+    }
+    assert tls["meshgw.dev/ca-sha256"] == fingerprint
+    ca_only = render_ca_secret("c", "istio-egress", ca_pem)["metadata"]["annotations"]
+    assert ca_only == {k: v for k, v in tls.items() if k.startswith("meshgw.dev/ca-")}
+    deploy_time = object()  # a Pulumi Output: render does not look inside
+    assert "annotations" not in render_tls_secret("c", "n", deploy_time, deploy_time)["metadata"]

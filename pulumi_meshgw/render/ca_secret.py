@@ -41,7 +41,7 @@ def render_ca_secret(credential_name: str, namespace: str, ca: Any, owner: str =
             name,
             namespace,
             standard_labels(owner or name, "tls-credential"),
-            certificate_annotations(ca),
+            certificate_annotations(ca=ca),
         ),
         type="Opaque",
         stringData={"ca.crt": ca},

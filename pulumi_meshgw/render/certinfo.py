@@ -12,6 +12,8 @@ from __future__ import annotations
 from typing import Any
 
 __all__ = [
+    "CA_EXPIRY_ANNOTATION",
+    "CA_SHA256_ANNOTATION",
     "CERT_EXPIRY_ANNOTATION",
     "CERT_SHA256_ANNOTATION",
     "certificate_annotations",
@@ -23,6 +25,12 @@ CERT_SHA256_ANNOTATION = "meshgw.dev/certificate-sha256"
 
 CERT_EXPIRY_ANNOTATION = "meshgw.dev/certificate-not-after"
 """The first certificate's ``notAfter``, as an RFC 3339 UTC time (``2027-01-31T12:00:00Z``)."""
+
+CA_SHA256_ANNOTATION = "meshgw.dev/ca-sha256"
+"""The same as :data:`CERT_SHA256_ANNOTATION` for the CA bundle (``ca.crt``) of a Secret."""
+
+CA_EXPIRY_ANNOTATION = "meshgw.dev/ca-not-after"
+"""The same as :data:`CERT_EXPIRY_ANNOTATION` for the CA bundle (``ca.crt``) of a Secret."""
 
 
 def certificate_facts(pem: str) -> tuple[str, str] | None:
@@ -47,16 +55,22 @@ def certificate_facts(pem: str) -> tuple[str, str] | None:
     return fingerprint, cert.not_valid_after_utc.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def certificate_annotations(pem: Any) -> dict[str, str]:
-    """The annotations for a Secret holding ``pem``; none when it is not known at render time.
+def certificate_annotations(cert: Any = None, ca: Any = None) -> dict[str, str]:
+    """The annotations for a Secret holding ``cert`` (``tls.crt``) and ``ca`` (``ca.crt``).
 
     Args:
-        pem: PEM text, or a deploy-time value (a Pulumi Output) that render does not inspect.
+        cert: PEM text, or a deploy-time value (a Pulumi Output) that render does not inspect.
+        ca: The same for the CA bundle.
 
     Returns:
-        ``{CERT_SHA256_ANNOTATION: ..., CERT_EXPIRY_ANNOTATION: ...}`` or an empty mapping.
+        The fingerprint and expiry annotations of each one given as PEM text; none for the others.
     """
-    facts = certificate_facts(pem) if isinstance(pem, str) else None
-    if facts is None:
-        return {}
-    return {CERT_SHA256_ANNOTATION: facts[0], CERT_EXPIRY_ANNOTATION: facts[1]}
+    out: dict[str, str] = {}
+    for pem, keys in (
+        (cert, (CERT_SHA256_ANNOTATION, CERT_EXPIRY_ANNOTATION)),
+        (ca, (CA_SHA256_ANNOTATION, CA_EXPIRY_ANNOTATION)),
+    ):
+        facts = certificate_facts(pem) if isinstance(pem, str) else None
+        if facts is not None:
+            out.update(zip(keys, facts, strict=True))
+    return out

@@ -32,7 +32,7 @@ def render_tls_secret(
             name,
             namespace,
             standard_labels(owner or name, "tls-credential"),
-            certificate_annotations(cert),
+            certificate_annotations(cert, ca),
         ),
         type="kubernetes.io/tls",
         stringData=data,

@@ -15,7 +15,9 @@ Security-relevant changes are also reported as :class:`Flag` s, listed before ev
   sources (which is how an egress destination opens to new sources);
 - a new wildcard host (Gateway, VirtualService, ServiceEntry);
 - weaker transport security: a server's TLS mode dropped or minimum version lowered, an HTTPS
-  redirect removed, a PeerAuthentication no longer STRICT.
+  redirect removed, a PeerAuthentication no longer STRICT;
+- a trust anchor changed: the client CA of a MUTUAL server, or the CA (or client certificate)
+  an egress gateway uses to originate TLS, by SHA-256 fingerprint.
 """
 
 from __future__ import annotations
@@ -173,6 +175,9 @@ def _tls_flags(subject: str, a: ServerView, b: ServerView, flags: list[Flag]) ->
         )
     if a.tls.get("httpsRedirect") == "true" and b.tls.get("httpsRedirect") != "true":
         flags.append(Flag(weaker, f"{subject} no longer redirects to HTTPS"))
+    if a.tls.get("client CA") != b.tls.get("client CA"):
+        now, was = b.tls.get("client CA", "none"), a.tls.get("client CA", "none")
+        flags.append(Flag("trust anchor changed", f"{subject} client CA {now} (was {was})"))
 
 
 def _route_text(r: RouteView) -> str:
@@ -239,10 +244,11 @@ def _position(order: Sequence[str], match: str, n: int) -> str:
 
 def _egress_text(e: EgressView) -> str:
     sources = ", ".join(e.sources) or "no source allowed"
-    return f"{e.ports}, {e.mode} via {e.gateway}, from {sources}"
+    trust = "".join(f"; {t}" for t in e.trust)
+    return f"{e.ports}, {e.mode} via {e.gateway}, from {sources}{trust}"
 
 
-def _egress(base: MeshView, head: MeshView, changes: list[Change]) -> None:
+def _egress(base: MeshView, head: MeshView, changes: list[Change], flags: list[Flag]) -> None:
     for host in sorted(set(base.egress) | set(head.egress)):
         old, new = base.egress.get(host), head.egress.get(host)
         if old is None and new is not None:
@@ -250,11 +256,24 @@ def _egress(base: MeshView, head: MeshView, changes: list[Change]) -> None:
         elif new is None and old is not None:
             changes.append(Change("egress", "-", host, _egress_text(old)))
         elif old is not None and new is not None and old != new:
-            was = [
-                f"{name} {getattr(old, name) if name != 'sources' else ', '.join(old.sources) or 'none'}"
-                for name in ("ports", "mode", "gateway", "sources")
-                if getattr(old, name) != getattr(new, name)
-            ]
+            before = {
+                "ports": old.ports,
+                "mode": old.mode,
+                "gateway": old.gateway,
+                "sources": ", ".join(old.sources) or "none",
+            }
+            was = [f"{k} {v}" for k, v in before.items() if getattr(old, k) != getattr(new, k)]
+            gone = [t for t in old.trust if t not in new.trust]
+            came = [t for t in new.trust if t not in old.trust]
+            if gone or came:
+                was.extend(gone or ["the system trust store"])
+                detail = "; ".join(came) or "the system trust store"
+                flags.append(
+                    Flag(
+                        "trust anchor changed",
+                        f"egress to {host}: {detail} (was {'; '.join(gone) or 'none'})",
+                    )
+                )
             changes.append(Change("egress", "~", host, f"{_egress_text(new)} (was {'; '.join(was)})"))
 
 
@@ -521,6 +540,6 @@ def diff_views(base: MeshView, head: MeshView) -> MeshDiff:
     flags: list[Flag] = []
     _gateways(base, head, changes, flags)
     _routes(base, head, changes)
-    _egress(base, head, changes)
+    _egress(base, head, changes, flags)
     _policy(base, head, changes, flags)
     return MeshDiff(tuple(dict.fromkeys(flags)), tuple(changes))

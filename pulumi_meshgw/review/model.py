@@ -31,7 +31,13 @@ from typing import Any
 
 from ..analysis._access import Manifest, api_group, integer, key_of, labels, mapping, seq, text
 from ..analysis.index import gateway_ref, internet_facing
-from ..render.certinfo import CERT_EXPIRY_ANNOTATION, CERT_SHA256_ANNOTATION, certificate_facts
+from ..render.certinfo import (
+    CA_EXPIRY_ANNOTATION,
+    CA_SHA256_ANNOTATION,
+    CERT_EXPIRY_ANNOTATION,
+    CERT_SHA256_ANNOTATION,
+    certificate_facts,
+)
 from .describe import describe_destinations, describe_extras, describe_match
 
 __all__ = ["EgressView", "GatewayView", "MeshView", "RouteView", "ServerView", "mesh_view"]
@@ -121,6 +127,8 @@ class EgressView:
     mode: str
     sources: tuple[str, ...]
     gateway: str
+    trust: tuple[str, ...] = ()
+    """For TLS origination: the server CA and client certificate, by fingerprint or issuer."""
 
 
 @dataclass
@@ -170,14 +178,20 @@ def _pem_text(secret: Manifest, key: str) -> str | None:
         return None
 
 
-def _certificate(secret: Manifest | None, issuers: Mapping[str, str], name: str) -> str:
-    """How the reviewer knows the certificate behind ``credentialName`` ``name``."""
+_KEYS = {
+    "tls.crt": (CERT_SHA256_ANNOTATION, CERT_EXPIRY_ANNOTATION),
+    "ca.crt": (CA_SHA256_ANNOTATION, CA_EXPIRY_ANNOTATION),
+}
+
+
+def _certificate(secret: Manifest | None, issuers: Mapping[str, str], name: str, key: str = "tls.crt") -> str:
+    """How the reviewer knows the certificate ``key`` (``tls.crt`` or ``ca.crt``) of Secret ``name``."""
     if secret is not None:
         annotations = labels(mapping(secret.get("metadata")).get("annotations"))
-        sha = annotations.get(CERT_SHA256_ANNOTATION)
-        expires = annotations.get(CERT_EXPIRY_ANNOTATION)
+        sha = annotations.get(_KEYS[key][0])
+        expires = annotations.get(_KEYS[key][1])
         if sha is None:
-            pem = _pem_text(secret, "tls.crt")
+            pem = _pem_text(secret, key)
             facts = certificate_facts(pem) if pem is not None else None
             if facts is not None:
                 sha, expires = facts
@@ -189,17 +203,42 @@ def _certificate(secret: Manifest | None, issuers: Mapping[str, str], name: str)
     return f"Secret {name} (not in this config)"
 
 
-def _gateways(objs: list[Manifest]) -> dict[str, GatewayView]:
-    secrets = {(key_of(o)[1], key_of(o)[2]): o for o in objs if o.get("kind") == "Secret"}
-    issuers: dict[str, str] = {}
-    for o in objs:
-        if o.get("kind") == "Certificate" and api_group(o) == "cert-manager.io":
-            spec = mapping(o.get("spec"))
-            ref = mapping(spec.get("issuerRef"))
-            dns = ",".join(sorted(h for h in seq(spec.get("dnsNames")) if isinstance(h, str)))
-            issuers[text(spec.get("secretName")) or ""] = (
-                f"cert-manager {ref.get('kind', 'Issuer')}/{ref.get('name', '?')} for {dns}"
-            )
+@dataclass(frozen=True)
+class _Credentials:
+    """Secrets by (namespace, name), and cert-manager Certificates by the Secret they write."""
+
+    secrets: Mapping[tuple[str, str], Manifest]
+    issuers: Mapping[str, str]
+
+    @classmethod
+    def of(cls, objs: list[Manifest]) -> _Credentials:
+        secrets = {(key_of(o)[1], key_of(o)[2]): o for o in objs if o.get("kind") == "Secret"}
+        issuers: dict[str, str] = {}
+        for o in objs:
+            if o.get("kind") == "Certificate" and api_group(o) == "cert-manager.io":
+                spec = mapping(o.get("spec"))
+                ref = mapping(spec.get("issuerRef"))
+                dns = ",".join(sorted(h for h in seq(spec.get("dnsNames")) if isinstance(h, str)))
+                issuers[text(spec.get("secretName")) or ""] = (
+                    f"cert-manager {ref.get('kind', 'Issuer')}/{ref.get('name', '?')}"
+                    + (f" for {dns}" if dns else "")
+                )
+        return cls(secrets, issuers)
+
+    def describe(self, namespace: str, name: str, key: str = "tls.crt") -> str:
+        """The certificate ``key`` of Secret ``namespace/name`` (see :func:`_certificate`)."""
+        return _certificate(self.secrets.get((namespace, name)), self.issuers, name, key)
+
+    def describe_ca(self, namespace: str, credential: str) -> str:
+        """The CA Istio uses for ``credentialName`` ``credential``: ``<credential>-cacert`` first,
+        else ``ca.crt`` of the Secret itself (pilot/pkg/credentials/kube/secrets.go ``GetCaCert``)."""
+        cacert = f"{credential}-cacert"
+        if (namespace, cacert) in self.secrets:
+            return self.describe(namespace, cacert, "ca.crt")
+        return self.describe(namespace, credential, "ca.crt")
+
+
+def _gateways(objs: list[Manifest], creds: _Credentials) -> dict[str, GatewayView]:
     lbs = [o for o in objs if o.get("kind") == "Service" and internet_facing(o)]
     out: dict[str, GatewayView] = {}
     for o in objs:
@@ -224,7 +263,9 @@ def _gateways(objs: list[Manifest]) -> dict[str, GatewayView]:
                     tls[k] = str(v).lower() if isinstance(v, bool) else str(v)
             cred = tls.get("credentialName")
             if cred:
-                tls["certificate"] = _certificate(secrets.get((ns, cred)), issuers, cred)
+                tls["certificate"] = creds.describe(ns, cred)
+                if tls.get("mode") in ("MUTUAL", "OPTIONAL_MUTUAL"):
+                    tls["client CA"] = creds.describe_ca(ns, cred)
             hosts = tuple(sorted({h for h in seq(srv.get("hosts")) if isinstance(h, str)}))
             servers[label] = ServerView(label, hosts, tls)
         out[_ref(o)] = GatewayView(_ref(o), public, dict(sorted(servers.items())))
@@ -280,8 +321,26 @@ def _routes(view: MeshView, objs: list[Manifest]) -> None:
     view.route_order = {k: tuple(v) for k, v in sorted(order.items())}
 
 
-def _egress(view: MeshView, objs: list[Manifest]) -> None:
+def _origination_trust(spec: Mapping[str, Any], namespace: str, creds: _Credentials) -> tuple[str, ...]:
+    """What a TLS-originating DestinationRule trusts and presents, by certificate fingerprint."""
+    policy = mapping(spec.get("trafficPolicy"))
+    settings = [mapping(policy.get("tls"))] + [
+        mapping(p.get("tls")) for p in map(mapping, seq(policy.get("portLevelSettings")))
+    ]
+    parts: list[str] = []
+    for tls in settings:
+        cred = text(tls.get("credentialName"))
+        if not cred:
+            continue
+        parts.append(f"server CA {creds.describe_ca(namespace, cred)}")
+        if tls.get("mode") == "MUTUAL":
+            parts.append(f"client certificate {creds.describe(namespace, cred)}")
+    return tuple(sorted(set(parts)))
+
+
+def _egress(view: MeshView, objs: list[Manifest], creds: _Credentials) -> None:
     origination: dict[str, str] = {}
+    trust: dict[str, tuple[str, ...]] = {}
     route_kinds: dict[str, set[str]] = defaultdict(set)
     gateways: dict[str, set[str]] = defaultdict(set)
     for o in objs:
@@ -296,6 +355,7 @@ def _egress(view: MeshView, objs: list[Manifest]) -> None:
             originated = sorted(m for m in modes if m in ("SIMPLE", "MUTUAL"))
             if originated:
                 origination[host] = "tls-origination " + "/".join(originated)
+                trust[host] = _origination_trust(spec, key_of(o)[1], creds)
         elif o.get("kind") == "VirtualService":
             _, ns, _ = key_of(o)
             egress_gws = ["/".join(gateway_ref(g, ns)) for g in seq(spec.get("gateways")) if g != "mesh"]
@@ -327,7 +387,9 @@ def _egress(view: MeshView, objs: list[Manifest]) -> None:
                 else "direct"
             )
             gw = ",".join(sorted(gateways.get(host, set()))) or "none"
-            view.egress[host] = EgressView(host, ports, mode, tuple(sorted(sources.get(host, set()))), gw)
+            view.egress[host] = EgressView(
+                host, ports, mode, tuple(sorted(sources.get(host, set()))), gw, trust.get(host, ())
+            )
 
 
 def _egress_sources(objs: list[Manifest]) -> dict[str, set[str]]:
@@ -404,8 +466,9 @@ def mesh_view(objs: Iterable[Any]) -> MeshView:
         The view; equal inputs up to the reorderings Istio ignores give equal views.
     """
     manifests = sorted((o for o in objs if isinstance(o, Mapping)), key=lambda o: (key_of(o), _canon(o)))
-    view = MeshView(gateways=_gateways(manifests))
+    creds = _Credentials.of(manifests)
+    view = MeshView(gateways=_gateways(manifests, creds))
     _routes(view, manifests)
-    _egress(view, manifests)
+    _egress(view, manifests, creds)
     _security(view, manifests)
     return view

@@ -38,6 +38,8 @@ _NOT_OBJECTS = frozenset({"helm.sh", "yaml", "kustomize"})
 _SECRET_KINDS = frozenset({"Secret"})
 _DROPPED = ("status",)
 """Fields a controller writes; they are not part of the desired state the checks are about."""
+_SERVER_METADATA = ("uid", "resourceVersion", "generation", "creationTimestamp", "managedFields", "selfLink")
+"""Metadata the API server fills in; the properties a policy sees are outputs, so they carry it."""
 
 
 class StackResource(Protocol):
@@ -98,7 +100,8 @@ def manifest_of(resource_type: str, props: Mapping[str, Any], name: str) -> dict
     Returns:
         The object with ``apiVersion`` and ``kind`` from the token, ``metadata.namespace``
         ``default`` when a namespaced object names none (as the provider applies it), ``status``
-        dropped and Secret values masked as ``[secret]``.
+        and server-filled metadata (``uid``, ``resourceVersion``, ...) dropped, and Secret values
+        masked as ``[secret]``.
     """
     match = _TYPE.match(resource_type)
     if match is None:
@@ -110,7 +113,7 @@ def manifest_of(resource_type: str, props: Mapping[str, Any], name: str) -> dict
     body = {k: _plain(v) for k, v in props.items() if k not in _DROPPED}
     body["apiVersion"] = version if group in ("core", "") else module
     body["kind"] = kind
-    meta = dict(mapping(body.get("metadata")))
+    meta = {k: v for k, v in mapping(body.get("metadata")).items() if k not in _SERVER_METADATA}
     meta.setdefault("name", name)
     if kind not in CLUSTER_SCOPED_KINDS and not meta.get("namespace"):
         meta["namespace"] = "default"
