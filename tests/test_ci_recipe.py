@@ -57,43 +57,37 @@ def repository(tmp_path: Path) -> Path:
 
 
 @pytest.mark.slow
-def test_one_comment_with_check_diff_and_preview(tmp_path: Path) -> None:
+def test_one_comment_with_check_diff_and_preview_for_every_stack(tmp_path: Path) -> None:
+    """Two stacks in one run (each run renders several times, so one run covers both cases): dev
+    with a canary change, and a stack that does not render, which fails the run after the
+    comment is posted."""
     project = repository(tmp_path)
+    dev = project / "stacks" / "Pulumi.dev.yaml"
+    broken = dev.read_text().replace(
+        'hosts: ["admin.dev.internal.example.com"]\n      gateways',
+        'hosts: ["admn.dev.internal.example.com"]\n      gateways',
+    )
+    assert broken != dev.read_text()
+    (project / "stacks" / "Pulumi.broken.yaml").write_text(broken)
     (tmp_path / "bin").mkdir()
-    # A stand-in for the Pulumi CLI: the script must call `pulumi preview --diff` for the stack.
+    # A stand-in for the Pulumi CLI: the script must call `pulumi preview --diff` for each stack.
     stub(tmp_path / "bin" / "pulumi", 'echo "pulumi $*"\n')
     result = run_script(project, tmp_path, MESHGW_PREVIEW="1")
-    assert result.returncode == 0, result.stdout + result.stderr
+    assert result.returncode == 1, result.stdout + result.stderr
     comment = (tmp_path / "posted.md").read_text()
     assert comment.startswith(MARKER + "\n## Mesh review\n")
-    assert "Compared with `origin/main`. Stacks: dev." in comment
-    assert "**meshgw check**: " in comment
+    assert "Compared with `origin/main`. Stacks: broken dev." in comment
+    broken_part, dev_part = comment.split("### Stack `dev`")
+    assert "**meshgw check**: " in dev_part
     assert (
         "~ shop.dev.example.com on istio-ingress/public: /api → shop:8080 v1 80% / v2 20% "
-        "(was shop:8080 v1 90% / v2 10%)\n" in comment
+        "(was shop:8080 v1 90% / v2 10%)\n" in dev_part
     )
-    assert "pulumi preview --diff --non-interactive --stack dev" in comment
+    assert "pulumi preview --diff --non-interactive --stack dev" in dev_part
+    assert "**meshgw render failed**" in broken_part and "IST0132" in broken_part
+    assert "**meshgw diff failed**" in broken_part
     # Nothing is printed when a post command takes the comment.
     assert MARKER not in result.stdout
-
-
-@pytest.mark.slow
-def test_a_broken_stack_fails_after_posting_why(tmp_path: Path) -> None:
-    project = repository(tmp_path)
-    stack = project / "stacks" / "Pulumi.dev.yaml"
-    stack.write_text(
-        stack.read_text().replace(
-            'hosts: ["admin.dev.internal.example.com"]\n      gateways',
-            'hosts: ["admn.dev.internal.example.com"]\n      gateways',
-        )
-    )
-    result = run_script(project, tmp_path, MESHGW_PREVIEW="0")
-    assert result.returncode == 1
-    comment = (tmp_path / "posted.md").read_text()
-    assert comment.startswith(MARKER)
-    assert "**meshgw render failed**" in comment and "IST0132" in comment
-    assert "**meshgw diff failed**" in comment
-    assert "pulumi preview" not in comment
 
 
 def test_github_workflows_run_the_script_and_post_one_comment() -> None:

@@ -369,12 +369,11 @@ def _egress(view: MeshView, objs: list[Manifest], creds: _Credentials) -> None:
         spec = mapping(o.get("spec"))
         if o.get("kind") != "ServiceEntry" or spec.get("location") != "MESH_EXTERNAL":
             continue
-        ports = ", ".join(
-            sorted(
-                f"{integer(p.get('number'))}/{p.get('protocol', '?')}"
-                for p in map(mapping, seq(spec.get("ports")))
-            )
+        numbered = sorted(
+            (integer(p.get("number")) or 0, str(p.get("protocol", "?")))
+            for p in map(mapping, seq(spec.get("ports")))
         )
+        ports = ", ".join(f"{number}/{protocol}" for number, protocol in numbered)
         for host in sorted({h for h in seq(spec.get("hosts")) if isinstance(h, str)}):
             kinds = route_kinds.get(host, set())
             mode = origination.get(host) or (

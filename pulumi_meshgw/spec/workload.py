@@ -129,8 +129,9 @@ class DisruptionBudget(SpecModel):
 
 
 class ResourceQuantities(SpecModel):
-    """CPU and memory as Kubernetes quantities (``500m``, ``1Gi``); rendered in the canonical form
-    the API server stores (:mod:`.quantity`), so a preview after a refresh shows no change."""
+    """CPU and memory as Kubernetes quantities (``500m``, ``1Gi``), written the way the API server
+    stores them (``2000m`` as ``2``, ``1024Mi`` as ``1Gi``), so a preview after a refresh shows no
+    change."""
 
     cpu: str | None = None
     memory: str | None = None
