@@ -60,7 +60,7 @@ def _markdown(diff: MeshDiff) -> str:
     if diff.flags:
         lines.append("**Security-relevant**")
         lines.append("")
-        # A "diff" block: GitHub colours "+"/"-" lines and shows "!" lines as changed.
+        # A "diff" block, so GitHub colours the "+" and "-" lines.
         lines.extend(["```diff", *(f.line() for f in diff.flags), "```", ""])
     for title, changes in _by_section(diff.changes):
         if changes:
