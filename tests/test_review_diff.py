@@ -15,10 +15,12 @@ from typing import Any
 
 import pytest
 import yaml
+from hypothesis import given, settings
 
 from pulumi_meshgw.review import DiffFormat, diff_views, format_diff, mesh_view
 
 from .conftest import GOLDEN, assert_golden, make_pem
+from .test_properties import SETTINGS, mutated
 
 BASE_FILE = GOLDEN / "diff" / "base.yaml"
 Objs = list[dict[str, Any]]
@@ -351,3 +353,14 @@ def test_rendered_secrets_carry_public_fingerprints() -> None:
     assert ca_only == {k: v for k, v in tls.items() if k.startswith("meshgw.dev/ca-")}
     deploy_time = object()  # a Pulumi Output: render does not look inside
     assert "annotations" not in render_tls_secret("c", "n", deploy_time, deploy_time)["metadata"]
+
+
+@settings(SETTINGS, max_examples=40)
+@given(mutated(base_objects()))
+def test_mutated_configs_are_described_never_raised(head: Any) -> None:
+    """Whatever a config holds (wrong types, missing fields, strange values), the diff prints it
+    or skips it; it never raises, and it says the same thing twice."""
+    objs = head if isinstance(head, list) else [head]
+    out = run(objs)
+    assert out == run(copy.deepcopy(objs))
+    json.loads(run(objs, DiffFormat.json) or "{}")

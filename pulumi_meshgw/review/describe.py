@@ -15,6 +15,7 @@ from ..analysis._access import integer, mapping, seq, text
 from ..analysis.hosts import CLUSTER_DOMAIN
 
 __all__ = [
+    "canonical_json",
     "describe_destinations",
     "describe_extras",
     "describe_match",
@@ -22,6 +23,29 @@ __all__ = [
 ]
 
 _STRING_MATCH = {"exact": "=", "prefix": "", "regex": "~"}
+
+
+def _str_keys(value: Any) -> Any:
+    """``value`` with every map key a string (YAML allows ``1:`` or ``true:`` as keys)."""
+    if isinstance(value, Mapping):
+        return {str(k): _str_keys(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_str_keys(v) for v in value]
+    return value
+
+
+def canonical_json(value: Any) -> str:
+    """Compact JSON with sorted keys, for any value read from YAML (non-string keys, dates).
+
+    Args:
+        value: Plain data.
+
+    Returns:
+        The same text for equal values, whatever their key order.
+    """
+    return json.dumps(
+        _str_keys(value), sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str
+    )
 
 
 def short_host(host: str, namespace: str) -> str:
@@ -46,7 +70,7 @@ def _string_match(value: Any) -> str:
     for key, sign in _STRING_MATCH.items():
         if isinstance(m.get(key), str):
             return f"{sign}{m[key]}"
-    return json.dumps(value, sort_keys=True) if value is not None else ""
+    return canonical_json(value) if value is not None else ""
 
 
 def _one_match(m: Mapping[str, Any]) -> str:
@@ -58,7 +82,7 @@ def _one_match(m: Mapping[str, Any]) -> str:
         if key in m:
             parts.append(f"{key}{_string_match(m[key])}")
     for key in ("headers", "queryParams", "withoutHeaders"):
-        for name, value in sorted(mapping(m.get(key)).items()):
+        for name, value in sorted(mapping(m.get(key)).items(), key=lambda item: str(item[0])):
             sign = "!" if key == "withoutHeaders" else ("?" if key == "queryParams" else "")
             parts.append(f"[{sign}{name}{_string_match(value) or ''}]")
     if integer(m.get("port")) is not None:
@@ -68,7 +92,7 @@ def _one_match(m: Mapping[str, Any]) -> str:
         parts.append("sni " + ",".join(hosts))
     for key in ("sourceLabels", "sourceNamespace", "destinationSubnets", "gateways", "ignoreUriCase", "name"):
         if key in m and key not in ("gateways",):
-            parts.append(f"{key}={json.dumps(m[key], sort_keys=True)}")
+            parts.append(f"{key}={canonical_json(m[key])}")
     return " ".join(parts) or "*"
 
 
@@ -133,10 +157,6 @@ def describe_destinations(route: Sequence[Any], namespace: str) -> str:
     return " / ".join(out)
 
 
-def _duration_list(value: Any) -> str:
-    return json.dumps(value, sort_keys=True, separators=(",", ":"))
-
-
 def describe_extras(rule: Mapping[str, Any], namespace: str) -> dict[str, str]:
     """Everything a route does besides matching and splitting, one short phrase per field.
 
@@ -150,7 +170,7 @@ def describe_extras(rule: Mapping[str, Any], namespace: str) -> dict[str, str]:
         other field (as compact JSON).
     """
     out: dict[str, str] = {}
-    for key in sorted(rule):
+    for key in sorted(rule, key=str):
         value = rule[key]
         if key in ("match", "route", "name") or value is None:
             continue
@@ -165,7 +185,7 @@ def describe_extras(rule: Mapping[str, Any], namespace: str) -> dict[str, str]:
                 )
             )
             code = r.get("redirectCode", 301)
-            out[key] = f"redirect {code} → {target or json.dumps(dict(r), sort_keys=True)}"
+            out[key] = f"redirect {code} → {target or canonical_json(r)}"
         elif key == "rewrite":
             r = mapping(value)
             bits = [
@@ -173,8 +193,8 @@ def describe_extras(rule: Mapping[str, Any], namespace: str) -> dict[str, str]:
                 f"authority {r['authority']!s}" if "authority" in r else "",
             ]
             if "uriRegexRewrite" in r:
-                bits.append(f"uri ~{_duration_list(r['uriRegexRewrite'])}")
-            out[key] = "rewrite " + (" ".join(b for b in bits if b) or _duration_list(value))
+                bits.append(f"uri ~{canonical_json(r['uriRegexRewrite'])}")
+            out[key] = "rewrite " + (" ".join(b for b in bits if b) or canonical_json(value))
         elif key == "timeout":
             out[key] = f"timeout {value}"
         elif key == "retries":
@@ -194,5 +214,5 @@ def describe_extras(rule: Mapping[str, Any], namespace: str) -> dict[str, str]:
         elif key == "mirrorPercentage":
             continue  # part of "mirror"
         else:
-            out[key] = f"{key} {_duration_list(value)}"
+            out[key] = f"{key} {canonical_json(value)}"
     return out

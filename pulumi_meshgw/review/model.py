@@ -23,7 +23,6 @@ reading ``tls.crt``/``ca.crt`` when they are present in plain text (a certificat
 from __future__ import annotations
 
 import base64
-import json
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -38,7 +37,7 @@ from ..render.certinfo import (
     CERT_SHA256_ANNOTATION,
     certificate_facts,
 )
-from .describe import describe_destinations, describe_extras, describe_match
+from .describe import canonical_json, describe_destinations, describe_extras, describe_match
 
 __all__ = ["EgressView", "GatewayView", "MeshView", "RouteView", "ServerView", "mesh_view"]
 
@@ -152,7 +151,7 @@ def _ref(obj: Manifest) -> str:
 
 
 def _canon(value: Any) -> str:
-    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
+    return canonical_json(value)
 
 
 def _sorted_lists(value: Any) -> Any:
@@ -358,7 +357,11 @@ def _egress(view: MeshView, objs: list[Manifest], creds: _Credentials) -> None:
                 trust[host] = _origination_trust(spec, key_of(o)[1], creds)
         elif o.get("kind") == "VirtualService":
             _, ns, _ = key_of(o)
-            egress_gws = ["/".join(gateway_ref(g, ns)) for g in seq(spec.get("gateways")) if g != "mesh"]
+            egress_gws = [
+                "/".join(gateway_ref(g, ns))
+                for g in seq(spec.get("gateways"))
+                if isinstance(g, str) and g != "mesh"
+            ]
             for h in seq(spec.get("hosts")):
                 for kind in _ROUTE_KINDS:
                     if seq(spec.get(kind)):
