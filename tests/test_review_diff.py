@@ -355,7 +355,7 @@ def test_rendered_secrets_carry_public_fingerprints() -> None:
     assert "annotations" not in render_tls_secret("c", "n", deploy_time, deploy_time)["metadata"]
 
 
-@settings(SETTINGS, max_examples=40)
+@settings(SETTINGS, max_examples=20)
 @given(mutated(base_objects()))
 def test_mutated_configs_are_described_never_raised(head: Any) -> None:
     """Whatever a config holds (wrong types, missing fields, strange values), the diff prints it
