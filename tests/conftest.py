@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import shutil
+import subprocess
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -131,3 +133,23 @@ def minimal_mesh(**extra: Any) -> dict[str, Any]:
     }
     mesh.update(extra)
     return mesh
+
+
+def copy_project(tmp_path: Path) -> Path:
+    """A copy of this repository's Pulumi project with only the dev stack: Pulumi.yaml and stacks/."""
+    project = tmp_path / "repo"
+    shutil.copytree(STACKS, project / "stacks", ignore=shutil.ignore_patterns("__pycache__"))
+    shutil.copy(ROOT / "Pulumi.yaml", project / "Pulumi.yaml")
+    for other in ("staging", "prod"):
+        (project / "stacks" / f"Pulumi.{other}.yaml").unlink()
+    return project
+
+
+def git(repo: Path, *args: str) -> None:
+    """Run git in ``repo`` with a fixed identity; fail the test on an error."""
+    subprocess.run(
+        ["git", "-c", "user.name=t", "-c", "user.email=t@example.com", *args],
+        cwd=repo,
+        check=True,
+        capture_output=True,
+    )

@@ -11,13 +11,46 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-__all__ = ["Key", "Manifest", "api_group", "integer", "key_of", "labels", "mapping", "seq", "text"]
+__all__ = [
+    "CLUSTER_SCOPED_KINDS",
+    "Key",
+    "Manifest",
+    "api_group",
+    "integer",
+    "key_of",
+    "labels",
+    "mapping",
+    "seq",
+    "text",
+]
 
 Manifest = Mapping[str, Any]
 Key = tuple[str, str, str]
 """(kind, namespace, name) of an object; empty strings where the manifest has none."""
 
 _EMPTY: Mapping[str, Any] = {}
+
+CLUSTER_SCOPED_KINDS = frozenset(
+    {
+        "APIService",
+        "CSIDriver",
+        "ClusterIssuer",
+        "ClusterRole",
+        "ClusterRoleBinding",
+        "CustomResourceDefinition",
+        "GatewayClass",
+        "IngressClass",
+        "MutatingWebhookConfiguration",
+        "Namespace",
+        "Node",
+        "PersistentVolume",
+        "PriorityClass",
+        "RuntimeClass",
+        "StorageClass",
+        "ValidatingWebhookConfiguration",
+    }
+)
+"""Kinds without a namespace: a namespaced object that names none is applied to the default one."""
 
 
 def mapping(value: Any) -> Mapping[str, Any]:

@@ -39,7 +39,15 @@ from .diagnostics import Diagnostic, Level
 from .hosts import CLUSTER_DOMAIN, fqdn, split_scoped_host
 from .hostset import HostSet
 
-__all__ = ["GatewayInfo", "HostInfo", "MeshIndex", "ServerInfo", "WorkloadInfo", "gateway_ref"]
+__all__ = [
+    "GatewayInfo",
+    "HostInfo",
+    "MeshIndex",
+    "ServerInfo",
+    "WorkloadInfo",
+    "gateway_ref",
+    "internet_facing",
+]
 
 NsName = tuple[str, str]
 
@@ -182,7 +190,7 @@ def _looks_internal(host: str) -> bool:
     return any(label in _INTERNAL_LABELS for label in name.split("."))
 
 
-def _internet_facing(svc: Manifest) -> bool:
+def internet_facing(svc: Manifest) -> bool:
     """Whether ``svc`` is a LoadBalancer reachable from anywhere: not private by annotation or
     class, and not narrowed by ``loadBalancerSourceRanges``."""
     spec = mapping(svc.get("spec"))
@@ -509,7 +517,7 @@ class MeshIndex:
             )
         for w in matched:
             ports = self._service_ports(w)
-            exposed = [s for s in self._services_for(w) if _internet_facing(s)] if w.managed else []
+            exposed = [s for s in self._services_for(w) if internet_facing(s)] if w.managed else []
             for srv in gw.servers:
                 path = f"spec.servers[{srv.index}]"
                 if ports is not None and srv.number is not None and srv.number not in ports:

@@ -9,13 +9,14 @@ from __future__ import annotations
 import typer
 
 from pulumi_meshgw.cli.check import check_command
+from pulumi_meshgw.cli.diff import diff_command
 from pulumi_meshgw.cli.render import render_command
 
 __all__ = ["app", "main"]
 
 app = typer.Typer(
     name="meshgw",
-    help="Istio gateways as Pulumi components: render and check stacks offline.",
+    help="Istio gateways as Pulumi components: render, check and diff stacks offline.",
     no_args_is_help=True,
     add_completion=False,
     # Local variables in a traceback can hold config values and secrets.
@@ -25,12 +26,13 @@ app = typer.Typer(
 
 @app.callback()
 def _root() -> None:
-    """Istio gateways as Pulumi components: render and check stacks offline."""
+    """Istio gateways as Pulumi components: render, check and diff stacks offline."""
     # A callback keeps typer in multi-command mode while `render` is the only command.
 
 
 app.command("render")(render_command)
 app.command("check")(check_command)
+app.command("diff")(diff_command)
 
 
 def main() -> None:

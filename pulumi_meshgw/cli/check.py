@@ -36,6 +36,7 @@ import yaml
 from pydantic import ValidationError
 
 from pulumi_meshgw.analysis import Diagnostic, Level, MeshIndex, analyze_manifests
+from pulumi_meshgw.analysis._access import CLUSTER_SCOPED_KINDS
 from pulumi_meshgw.spec._base import problems_from_validation_error
 from pulumi_meshgw.spec.external import ExternalObject
 
@@ -48,26 +49,6 @@ PARSE_CODE = "MGW0002"
 """Code of findings about the input files themselves: unreadable, not YAML, not objects."""
 
 _SUFFIXES = (".yaml", ".yml")
-_CLUSTER_SCOPED = frozenset(
-    {
-        "APIService",
-        "CSIDriver",
-        "ClusterIssuer",
-        "ClusterRole",
-        "ClusterRoleBinding",
-        "CustomResourceDefinition",
-        "GatewayClass",
-        "IngressClass",
-        "MutatingWebhookConfiguration",
-        "Namespace",
-        "Node",
-        "PersistentVolume",
-        "PriorityClass",
-        "RuntimeClass",
-        "StorageClass",
-        "ValidatingWebhookConfiguration",
-    }
-)
 
 
 class OutputFormat(str, Enum):
@@ -124,7 +105,7 @@ def _documents(text: str) -> Iterator[tuple[int, Any]]:
 
 def _with_namespace(obj: Mapping[str, Any], namespace: str) -> Mapping[str, Any]:
     meta = obj.get("metadata")
-    if obj.get("kind") in _CLUSTER_SCOPED or not isinstance(meta, Mapping) or meta.get("namespace"):
+    if obj.get("kind") in CLUSTER_SCOPED_KINDS or not isinstance(meta, Mapping) or meta.get("namespace"):
         return obj
     return {**obj, "metadata": {**meta, "namespace": namespace}}
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from ._meta import Manifest, manifest, object_meta, standard_labels
+from .certinfo import certificate_annotations
 
 __all__ = ["CA_SECRET_SUFFIX", "render_ca_secret"]
 
@@ -19,7 +20,9 @@ def render_ca_secret(credential_name: str, namespace: str, ca: Any, owner: str =
 
     Keeping the CA apart from the client certificate lets the two come from different places (a
     cert-manager client certificate, a CA file from the repository) without one overwriting the
-    other. It must live in the namespace of the proxy that uses it, like every credential.
+    other. It must live in the namespace of the proxy that uses it, like every credential. A CA
+    given as PEM text gets the first anchor's fingerprint and expiry as annotations
+    (:mod:`.certinfo`), so a trust-anchor swap shows in ``meshgw diff``.
 
     Args:
         credential_name: The ``credentialName`` the DestinationRule names.
@@ -34,7 +37,12 @@ def render_ca_secret(credential_name: str, namespace: str, ca: Any, owner: str =
     return manifest(
         "v1",
         "Secret",
-        object_meta(name, namespace, standard_labels(owner or name, "tls-credential")),
+        object_meta(
+            name,
+            namespace,
+            standard_labels(owner or name, "tls-credential"),
+            certificate_annotations(ca=ca),
+        ),
         type="Opaque",
         stringData={"ca.crt": ca},
     )

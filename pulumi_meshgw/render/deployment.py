@@ -25,6 +25,7 @@ from ..constants import (
     SIDECAR_INJECT_LABEL,
 )
 from ..errors import MeshgwError
+from ..spec.quantity import canonical_quantity
 from ..spec.workload import ResourceQuantities, WorkloadSpec
 from ._meta import Manifest, manifest, object_meta, standard_labels
 
@@ -61,7 +62,8 @@ def workload_labels(spec: WorkloadSpec) -> dict[str, str]:
 
 
 def _quantities(q: ResourceQuantities) -> dict[str, str]:
-    return {k: v for k, v in (("cpu", q.cpu), ("memory", q.memory)) if v is not None}
+    # The API server's own spelling (2000m is stored as 2): what is sent is what is stored.
+    return {k: canonical_quantity(v) for k, v in (("cpu", q.cpu), ("memory", q.memory)) if v is not None}
 
 
 def _resources(spec: WorkloadSpec) -> dict[str, Any]:
@@ -195,7 +197,7 @@ def render_deployment(spec: WorkloadSpec) -> Manifest:
       ``seccompProfile: RuntimeDefault``. Container ``securityContext``: all capabilities dropped,
       no privilege escalation, not privileged, read-only root filesystem, non-root.
     - Container port 15090 ``http-envoy-prom``; ``resources`` from ``spec.resources``.
-      Default: requests 100m/128Mi, limits 2000m/1024Mi. No probes: the injector adds the readiness
+      Default: requests 100m/128Mi, limits 2/1Gi. No probes: the injector adds the readiness
       probe on 15021.
     - Replicas: no ``replicas`` field when autoscaling is on (the HPA owns the count and a fixed
       value would fight it on every apply); ``spec.replicas`` otherwise. Default: autoscaling on.

@@ -15,6 +15,7 @@ from pydantic import Field, field_validator, model_validator
 
 from ._base import NestedProblems, SpecModel, dns_label, dns_subdomain
 from .addressing import AddressSpec
+from .quantity import parse_quantity
 from .security import WorkloadNetwork
 
 __all__ = [
@@ -128,8 +129,19 @@ class DisruptionBudget(SpecModel):
 
 
 class ResourceQuantities(SpecModel):
+    """CPU and memory as Kubernetes quantities (``500m``, ``1Gi``), written the way the API server
+    stores them (``2000m`` as ``2``, ``1024Mi`` as ``1Gi``), so a preview after a refresh shows no
+    change."""
+
     cpu: str | None = None
     memory: str | None = None
+
+    @field_validator("cpu", "memory")
+    @classmethod
+    def _quantity(cls, value: str | None) -> str | None:
+        if value is not None:
+            parse_quantity(value)
+        return value
 
 
 class Resources(SpecModel):
@@ -138,9 +150,7 @@ class Resources(SpecModel):
     requests: ResourceQuantities = Field(
         default_factory=lambda: ResourceQuantities(cpu="100m", memory="128Mi")
     )
-    limits: ResourceQuantities = Field(
-        default_factory=lambda: ResourceQuantities(cpu="2000m", memory="1024Mi")
-    )
+    limits: ResourceQuantities = Field(default_factory=lambda: ResourceQuantities(cpu="2", memory="1Gi"))
 
 
 class NetworkPolicySettings(SpecModel):

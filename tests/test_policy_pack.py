@@ -1,0 +1,228 @@
+"""The policy pack (policypack/): ``meshgw check`` as stack validations, called as the engine would.
+
+Resources are real ``pulumi_policy.PolicyResource`` objects built by hand (the shape the SDK gives
+a stack validation), including raw CustomResources that no component of ours made.
+"""
+
+from __future__ import annotations
+
+import runpy
+from typing import Any
+
+import pytest
+import yaml
+from pulumi_policy import (
+    EnforcementLevel,
+    PolicyResource,
+    PolicyResourceOptions,
+    StackValidationArgs,
+    StackValidationPolicy,
+)
+from pulumi_policy.secret import Secret
+
+from pulumi_meshgw.analysis import Level
+from pulumi_meshgw.review.stack_check import UNKNOWN_WIRE, manifest_of, stack_findings
+
+from .conftest import GOLDEN, ROOT
+
+PACK = ROOT / "policypack"
+
+
+def resource(type_: str, name: str, props: dict[str, Any]) -> PolicyResource:
+    opts = PolicyResourceOptions(
+        protect=False,
+        ignore_changes=[],
+        delete_before_replace=None,
+        aliases=[],
+        additional_secret_outputs=[],
+        custom_timeouts=None,  # type: ignore[arg-type]
+    )
+    urn = f"urn:pulumi:dev::apps::{type_}::{name}"
+    return PolicyResource(type_, props, urn, name, opts, None, None, [], {})
+
+
+def raw_program() -> list[PolicyResource]:
+    """An application repository's program: raw CustomResources and typed objects, no meshgw."""
+    return [
+        resource("pulumi:pulumi:Stack", "apps-dev", {}),
+        resource("pulumi:providers:kubernetes", "default", {}),
+        resource(
+            "kubernetes:apps/v1:Deployment",
+            "gw",
+            {
+                "apiVersion": "apps/v1",
+                "kind": "Deployment",
+                "metadata": {"name": "gw", "namespace": "istio-ingress"},
+                "spec": {
+                    "selector": {"matchLabels": {"istio": "gw"}},
+                    "template": {
+                        "metadata": {
+                            "labels": {"istio": "gw", "sidecar.istio.io/inject": "true"},
+                            "annotations": {"inject.istio.io/templates": "gateway"},
+                        },
+                        "spec": {"containers": [{"name": "istio-proxy", "image": "auto"}]},
+                    },
+                },
+                "status": {"replicas": 1},
+            },
+        ),
+        resource(
+            "kubernetes:core/v1:Service",
+            "gw",
+            {
+                "apiVersion": "v1",
+                "kind": "Service",
+                "metadata": {"name": "gw", "namespace": "istio-ingress"},
+                "spec": {
+                    "type": "ClusterIP",
+                    "selector": {"istio": "gw"},
+                    "ports": [{"name": "https", "port": 443}],
+                },
+            },
+        ),
+        resource(
+            "kubernetes:networking.istio.io/v1:Gateway",
+            "public",
+            {
+                "apiVersion": "networking.istio.io/v1",
+                "kind": "Gateway",
+                "metadata": {"name": "public", "namespace": "istio-ingress"},
+                "spec": {
+                    "selector": {"istio": "gw"},
+                    "servers": [
+                        {
+                            "port": {"number": 443, "name": "https", "protocol": "HTTPS"},
+                            "hosts": ["shop.example.com"],
+                            "tls": {"mode": "SIMPLE", "credentialName": "shop-cert"},
+                        }
+                    ],
+                },
+            },
+        ),
+        resource(
+            "kubernetes:networking.istio.io/v1:VirtualService",
+            "shop",
+            {
+                "apiVersion": "networking.istio.io/v1",
+                "kind": "VirtualService",
+                "metadata": {"name": "shop", "namespace": "shop"},
+                "spec": {
+                    "hosts": ["blog.example.com"],
+                    "gateways": ["istio-ingress/public"],
+                    "http": [{"route": [{"destination": {"host": "shop.shop.svc.cluster.local"}}]}],
+                },
+            },
+        ),
+    ]
+
+
+def load_pack() -> list[StackValidationPolicy]:
+    """The pack's policies, as its __main__ defines them (without starting the gRPC server)."""
+    policies = runpy.run_path(str(PACK / "__main__.py"), run_name="policypack")["POLICIES"]
+    assert all(isinstance(p, StackValidationPolicy) for p in policies)
+    return list(policies)
+
+
+def run_pack(resources: list[PolicyResource], config: dict[str, Any] | None = None) -> dict[str, list[Any]]:
+    out: dict[str, list[Any]] = {}
+    for policy in load_pack():
+        reports: list[tuple[str, str | None]] = []
+        policy.validate(
+            StackValidationArgs(resources, config or {}), lambda m, urn=None, r=reports: r.append((m, urn))
+        )
+        out[policy.name] = reports
+    return out
+
+
+def test_errors_are_mandatory_and_warnings_advisory() -> None:
+    levels = {p.name: p.enforcement_level for p in load_pack()}
+    assert levels == {
+        "meshgw-errors": EnforcementLevel.MANDATORY,
+        "meshgw-warnings": EnforcementLevel.ADVISORY,
+    }
+
+
+def test_raw_custom_resources_get_our_codes_on_their_urns() -> None:
+    reports = run_pack(raw_program())
+    vs_urn = "urn:pulumi:dev::apps::kubernetes:networking.istio.io/v1:VirtualService::shop"
+    gw_urn = "urn:pulumi:dev::apps::kubernetes:networking.istio.io/v1:Gateway::public"
+    errors = reports["meshgw-errors"]
+    assert [(m.split()[0], urn) for m, urn in errors] == [("IST0132", vs_urn)]
+    assert errors[0][0].startswith(
+        "IST0132 VirtualService shop/shop spec.hosts[0]: host 'blog.example.com' is not served"
+    )
+    warnings = reports["meshgw-warnings"]
+    assert [(m.split()[0], urn) for m, urn in warnings] == [("IST0101", gw_urn)]
+    assert "secret 'shop-cert' is not declared" in warnings[0][0]
+
+
+def test_external_objects_from_policy_config_are_not_missing() -> None:
+    config = {"external": [{"kind": "Secret", "namespace": "istio-ingress", "name": "shop-cert"}]}
+    reports = run_pack(raw_program(), config)
+    assert reports["meshgw-warnings"] == []
+
+
+def test_bad_policy_config_is_a_mandatory_violation_without_urn() -> None:
+    reports = run_pack(raw_program(), {"external": [{"kind": "Gateway"}]})
+    config_errors = [(m, urn) for m, urn in reports["meshgw-errors"] if urn is None]
+    assert config_errors and all("policy config external[0]" in m for m, _ in config_errors)
+
+
+@pytest.mark.parametrize("env", ["dev", "staging", "prod"])
+def test_our_own_stacks_pass_the_pack(env: str) -> None:
+    """Every object of the rendered stacks, as the engine would hand them to the pack."""
+    resources = []
+    for f in sorted((GOLDEN / "stacks" / env).glob("*.yaml")):
+        body = yaml.safe_load(f.read_text())
+        api = body["apiVersion"]
+        module = f"core/{api}" if "/" not in api else api
+        resources.append(resource(f"kubernetes:{module}:{body['kind']}", f.stem, body))
+    reports = run_pack(resources)
+    assert reports == {"meshgw-errors": [], "meshgw-warnings": []}
+
+
+def test_unknowns_secrets_status_and_defaults() -> None:
+    body = manifest_of(
+        "kubernetes:core/v1:Secret",
+        {
+            "metadata": {
+                "labels": {"a": UNKNOWN_WIRE},
+                "uid": "u-1",
+                "resourceVersion": "7",
+                "managedFields": [],
+            },
+            "stringData": {"tls.crt": Secret("PEM"), "tls.key": "KEY"},
+            "status": {"x": 1},
+        },
+        "auto-named",
+    )
+    assert body == {
+        "apiVersion": "v1",
+        "kind": "Secret",
+        "metadata": {"labels": {"a": "[unknown]"}, "name": "auto-named", "namespace": "default"},
+        "stringData": {"tls.crt": "[secret]", "tls.key": "[secret]"},
+    }
+    assert manifest_of("kubernetes:core/v1:Namespace", {}, "ns")["metadata"] == {"name": "ns"}  # type: ignore[index]
+    for not_an_object in (
+        "kubernetes:helm.sh/v3:Release",
+        "kubernetes:yaml/v2:ConfigGroup",
+        "kubernetes:apps/v1:DeploymentPatch",
+        "aws:s3/bucket:Bucket",
+        "meshgw:index:Mesh",
+    ):
+        assert manifest_of(not_an_object, {"kind": "X"}, "x") is None
+
+
+def test_findings_keep_the_level_for_each_policy() -> None:
+    levels = {f.level for f in stack_findings(raw_program())}
+    assert levels == {Level.ERROR, Level.WARNING}
+
+
+def test_pack_files_are_complete() -> None:
+    meta = yaml.safe_load((PACK / "PulumiPolicy.yaml").read_text())
+    assert meta["runtime"]["name"] == "python"
+    requirements = [
+        line for line in (PACK / "requirements.txt").read_text().splitlines() if not line.startswith("#")
+    ]
+    assert requirements == ["pulumi-policy>=1.13,<2"]
+    assert meta["runtime"]["options"]["virtualenv"] == "../.venv"
