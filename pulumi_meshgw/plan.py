@@ -49,6 +49,7 @@ from .render.service import ServicePortSpec
 from .render.virtual_service import render_virtual_service
 from .render.workload import render_workload
 from .spec.egress import EgressGatewaySpec
+from .spec.hardening import gateway_hardening, workload_warnings
 from .spec.istio import CertManager, ConfigPem, SelfSigned
 from .spec.mesh import MeshSpec
 from .spec.resources import DestinationRuleSpec, GatewaySpec, VirtualServiceSpec
@@ -358,6 +359,8 @@ def plan_gateway(
         problems.append(Problem(_sub_path(prefix, sub), msg, code))
     for sub, msg in _policy_port_problems(spec, workload):
         problems.append(Problem(_sub_path(prefix, sub), msg, "MGW0156"))
+    hardening_errors, hardening_warnings = gateway_hardening(spec, workload)
+    problems.extend(Problem(_sub_path(prefix, sub), msg, code) for sub, msg, code in hardening_errors)
     if problems:
         raise ConfigError(problems)
     names = {c.server_index: c.name for c in creds if not c.ca_only}
@@ -365,6 +368,7 @@ def plan_gateway(
     manifest = render_gateway(spec, namespace, workload.selector_labels, names)
     extras = render_gateway_functions(spec, workload, namespace)
     warnings = [Problem(_sub_path(prefix, sub), msg, "MGW0154") for sub, msg in firewall_warnings(spec)]
+    warnings += [Problem(_sub_path(prefix, sub), msg, code) for sub, msg, code in hardening_warnings]
     return GatewayPlan(spec, workload, namespace, manifest, creds, extras, warnings)
 
 
@@ -600,6 +604,7 @@ def plan_mesh(spec: MeshSpec, *, base_dir: Path | None = None) -> MeshPlan:
         for g in spec.gateways
         if g.workload in workloads
     }
+    lb_warnings: list[Problem] = []
     backends = route_backends([render_virtual_service(v) for v in spec.virtual_services], gateway_workload)
     for i, w in enumerate(spec.workloads):
         # IP rules of the Gateways on the workload shape its Service and NetworkPolicy.
@@ -615,6 +620,9 @@ def plan_mesh(spec: MeshSpec, *, base_dir: Path | None = None) -> MeshPlan:
                 )
             )
         reads = dr_credentials or any(map(uses_credential, bound[w.name]))
+        lb_warnings.extend(
+            Problem(_sub_path(f"workloads[{i}]", sub), m, c) for sub, m, c in workload_warnings(w)
+        )
         routed = backends.get(w.name)
         if routed is not None and w.network_policy.enabled and not w.is_external:
             problems.extend(_external_backend_problems(w, i, routed.external))
@@ -679,7 +687,7 @@ def plan_mesh(spec: MeshSpec, *, base_dir: Path | None = None) -> MeshPlan:
     warnings.extend(p for g in gateway_plans.values() for p in g.warnings)
     if problems:
         raise ConfigError(problems)
-    plan.warnings = [*warnings, *address_plan.warnings]
+    plan.warnings = [*warnings, *lb_warnings, *address_plan.warnings]
     plan.infos = infos
     plan.addresses = address_plan.addresses
     return plan

@@ -10,8 +10,8 @@ checkov is not in the ``dev`` extra: it pins ``packaging<24`` while the Pulumi S
 from __future__ import annotations
 
 import json
-import re
 import os
+import re
 import shutil
 import subprocess
 import sys

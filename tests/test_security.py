@@ -391,3 +391,113 @@ def test_route_outside_the_cluster_needs_egress_cidrs() -> None:
 def test_created_namespaces_enforce_restricted() -> None:
     (ns,) = kinds(plan(minimal_mesh()), "Namespace")
     assert ns["metadata"]["labels"]["pod-security.kubernetes.io/enforce"] == "restricted"
+
+
+# --- 6. proxied topology and connections without X-Forwarded-For --------------------------------
+
+
+PASSTHROUGH = {
+    "port": {"number": 9443, "name": "tls-partner", "protocol": "TLS"},
+    "hosts": ["partner.example.com"],
+    "tls": {"mode": "PASSTHROUGH"},
+}
+
+
+def proxied_mesh(**service: Any) -> dict[str, Any]:
+    m = minimal_mesh()
+    m["workloads"][0]["network"] = {"topology": "proxied", "numTrustedProxies": 1}
+    if service:
+        m["workloads"][0]["service"] = service
+    m["gateways"][0]["servers"].append(copy.deepcopy(PASSTHROUGH))
+    m["gateways"][0]["firewall"] = {"allow": ["198.51.100.0/24"]}
+    return m
+
+
+def test_proxied_ip_rules_on_passthrough_are_refused_without_proxy_protocol() -> None:
+    ((path, message, code),) = problems(proxied_mesh())
+    assert (path, code) == ("gateways[0].servers[1]", "MGW0159")
+    assert "X-Forwarded-For" in message and "PROXY protocol" in message
+    plan(proxied_mesh(annotations={"service.beta.kubernetes.io/aws-load-balancer-proxy-protocol": "*"}))
+
+
+# --- 7. and 8. warnings ---------------------------------------------------------------------------
+
+
+def warnings_of(config: dict[str, Any]) -> list[tuple[str, str]]:
+    return [(w.path, w.code) for w in plan(config).warnings]
+
+
+def test_broad_hosts_on_internet_facing_workloads_are_warned() -> None:
+    m = minimal_mesh()
+    m["gateways"][0]["servers"].append(
+        {
+            "port": {"number": 8443, "name": "tls-any", "protocol": "TLS"},
+            "hosts": ["*"],
+            "tls": {"mode": "PASSTHROUGH"},
+        }
+    )
+    m["gateways"][0]["servers"].append(
+        {"port": {"number": 80, "name": "http", "protocol": "HTTP"}, "hosts": ["*"]}
+    )
+    m["virtualServices"] = []
+    assert warnings_of(m) == [
+        ("gateways[0].servers[1].hosts[0]", "MGW0160"),
+        ("gateways[0].servers[2].hosts[0]", "MGW0160"),
+    ]
+    m["workloads"][0]["service"] = {"loadBalancerSourceRanges": ["198.51.100.0/24"]}
+    assert warnings_of(m) == []  # not internet-facing
+
+
+def test_path_scoped_authentication_is_warned() -> None:
+    m = minimal_mesh()
+    m["gateways"][0]["authentication"] = {
+        "jwt": [{**JWT, "paths": ["/admin*"], "excludePaths": ["/admin/health"]}]
+    }
+    assert warnings_of(m) == [
+        ("gateways[0].authentication.jwt[0].paths[0]", "MGW0161"),
+        ("gateways[0].authentication.jwt[0].excludePaths[0]", "MGW0161"),
+    ]
+    m["gateways"][0]["authentication"] = {"jwt": [JWT]}
+    assert warnings_of(m) == []
+
+
+# --- Low ------------------------------------------------------------------------------------------
+
+
+def test_open_source_ranges_are_open() -> None:
+    m = minimal_mesh()
+    m["workloads"][0]["service"] = {"loadBalancerSourceRanges": ["10.0.0.0/8", "0.0.0.0/0"]}
+    m["gateways"][0]["servers"][0]["hosts"] = ["admin.internal.example.com"]
+    m["virtualServices"][0]["hosts"] = ["admin.internal.example.com"]
+    found = warnings_of(m)
+    assert ("workloads[0].service.loadBalancerSourceRanges[1]", "MGW0162") in found
+    assert any(code == "MGW0204" for _, code in found)  # the internal host is on an open LB
+
+
+@pytest.mark.parametrize(
+    "where",
+    [
+        {
+            "service": {
+                "annotations": {"service.beta.kubernetes.io/aws-load-balancer-scheme": "internet-facing"}
+            }
+        },
+        {
+            "overrides": {
+                "Service": {
+                    "metadata": {
+                        "annotations": {
+                            "service.beta.kubernetes.io/aws-load-balancer-scheme": "internet-facing"
+                        }
+                    }
+                }
+            }
+        },
+    ],
+    ids=["service-annotations", "overrides"],
+)
+def test_internal_exposure_cannot_be_annotated_public(where: dict[str, Any]) -> None:
+    m = minimal_mesh()
+    m["workloads"][0].update(exposure="internal", cloud="aws", **where)
+    with pytest.raises(ConfigError, match="reachable from the internet"):
+        MeshSpec.from_config(m)

@@ -238,6 +238,17 @@ class ExternalWorkload(SpecModel):
         return None
 
 
+# Load-balancer annotations and the values that keep it private (render/service.py sets them for
+# exposure 'internal'); any other value of one of them makes it internet-facing.
+_PRIVATE_LB: dict[str, tuple[str, ...]] = {
+    "service.beta.kubernetes.io/aws-load-balancer-scheme": ("internal",),
+    "service.beta.kubernetes.io/aws-load-balancer-internal": ("true", "0.0.0.0/0"),
+    "networking.gke.io/load-balancer-type": ("Internal",),
+    "cloud.google.com/load-balancer-type": ("Internal",),
+    "service.beta.kubernetes.io/azure-load-balancer-internal": ("true",),
+}
+
+
 def reserved_namespace_problem(namespace: str, root: str) -> str | None:
     """Why gateway pods may not run in ``namespace``, or None.
 
@@ -372,6 +383,8 @@ class WorkloadSpec(SpecModel):
                 "annotation that keeps it private; without it most providers make it public"
             )
         problems: list[tuple[tuple[str | int, ...], str]] = []
+        if self.exposure is Exposure.INTERNAL:
+            problems.extend(self._public_annotations())
         reserved = reserved_namespace_problem(self.namespace, ROOT_NAMESPACE)
         if reserved is not None:
             problems.append((("namespace",), reserved))
@@ -402,6 +415,27 @@ class WorkloadSpec(SpecModel):
         if problems:
             raise NestedProblems(problems)
         return self
+
+    def _public_annotations(self) -> list[tuple[tuple[str | int, ...], str]]:
+        """Annotations that would make an ``internal`` load balancer internet-facing."""
+        meta = self.overrides.get("Service", {}).get("metadata", {})
+        sources: list[tuple[tuple[str | int, ...], Any]] = [
+            (("service", "annotations"), self.service.annotations),
+            (("overrides", "Service", "metadata", "annotations"), meta.get("annotations") or {}),
+        ]
+        out: list[tuple[tuple[str | int, ...], str]] = []
+        for path, given in sources:
+            for key, private in _PRIVATE_LB.items():
+                value = given.get(key) if isinstance(given, dict) else None
+                if value is not None and str(value) not in private:
+                    out.append(
+                        (
+                            (*path, key),
+                            f"{value!r} makes the load balancer of exposure 'internal' reachable from the "
+                            "internet; use exposure 'public' if that is meant, or remove the annotation",
+                        )
+                    )
+        return out
 
     @property
     def is_external(self) -> bool:
