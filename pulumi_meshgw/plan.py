@@ -43,6 +43,7 @@ from .render.egress import (
 from .render.firewall import workload_with_firewall
 from .render.functions import render_gateway_functions
 from .render.gateway import render_gateway
+from .render.host_binding import bind_hosts_to_routes
 from .render.namespace import render_namespace
 from .render.secret import render_tls_secret
 from .render.service import ServicePortSpec
@@ -355,6 +356,19 @@ def plan_gateway(
         ca = _ca_credential_for(spec, i, workload, base_dir or Path.cwd(), problems, prefix)
         if ca is not None:
             creds.append(ca)
+    for i, server in enumerate(spec.servers):
+        t = server.tls
+        if t is not None and t.subject_alt_names and not (t.mode is not None and t.mode.needs_client_ca):
+            mode = t.mode.value if t.mode is not None else "unset"
+            problems.append(
+                Problem(
+                    _sub_path(prefix, ("servers", i, "tls", "subjectAltNames")),
+                    f"mode {mode} does not ask clients for certificates, so subjectAltNames (which "
+                    "restrict the client certificates a MUTUAL server accepts) do nothing; use mode "
+                    "MUTUAL or OPTIONAL_MUTUAL, or remove them",
+                    "MGW0152",
+                )
+            )
     for sub, msg, code in gateway_security_problems(spec, workload):
         problems.append(Problem(_sub_path(prefix, sub), msg, code))
     for sub, msg in _policy_port_problems(spec, workload):
@@ -592,6 +606,11 @@ def plan_mesh(spec: MeshSpec, *, base_dir: Path | None = None) -> MeshPlan:
         paths[("Gateway", gplan.namespace, gw.name)] = f"gateways[{i}]"
 
     _share_peer_authentications(gateway_plans, spec, problems)
+    for gp in gateway_plans.values():
+        # Hosts the program routes itself are bound to the routes' namespaces (render/host_binding.py).
+        ref = (gp.namespace, gp.spec.name)
+        routes = [(v.namespace, v.hosts) for v in spec.virtual_services if ref in v.gateway_refs()]
+        gp.manifest = bind_hosts_to_routes(gp.manifest, routes)
     namespaces: dict[str, Manifest] = {}
     workload_plans: dict[str, WorkloadPlan] = {}
     # A DestinationRule credential (client certificate to a backend) is served to whichever

@@ -5,6 +5,7 @@ that keep the hardening, the NetworkPolicy, and the review's stack configs."""
 from __future__ import annotations
 
 import copy
+import hashlib
 import re
 from pathlib import Path
 from typing import Any
@@ -501,3 +502,67 @@ def test_internal_exposure_cannot_be_annotated_public(where: dict[str, Any]) -> 
     m["workloads"][0].update(exposure="internal", cloud="aws", **where)
     with pytest.raises(ConfigError, match="reachable from the internet"):
         MeshSpec.from_config(m)
+
+
+def test_mutual_servers_restrict_client_certificates_by_san() -> None:
+    m = minimal_mesh()
+    tls = {
+        "mode": "MUTUAL",
+        "certificate": {"selfSigned": {}},
+        "subjectAltNames": ["spiffe://partner/client"],
+    }
+    m["gateways"][0]["servers"][0]["tls"] = tls
+    (gw,) = kinds(plan(m), "Gateway")
+    assert gw["spec"]["servers"][0]["tls"]["subjectAltNames"] == ["spiffe://partner/client"]
+    m["gateways"][0]["servers"][0]["tls"] = {**tls, "mode": "SIMPLE"}
+    ((path, _, code),) = problems(m)
+    assert (path, code) == ("gateways[0].servers[0].tls.subjectAltNames", "MGW0152")
+
+
+def test_certificate_fingerprints_show_in_a_diff(pem_files: Any) -> None:
+    crt, key = pem_files(["shop.example.com"])
+    m = minimal_mesh()
+    m["gateways"][0]["servers"][0]["tls"] = {
+        "mode": "SIMPLE",
+        "serverCertificate": str(crt),
+        "privateKey": str(key),
+    }
+    (secret,) = kinds(plan(m), "Secret")
+    digest = hashlib.sha256(crt.read_text().strip().encode()).hexdigest()
+    assert secret["metadata"]["annotations"] == {"pulumi-meshgw/certificate-sha256": digest}
+
+
+def test_generated_certificate_fingerprint_is_annotated_in_the_program() -> None:
+    from pulumi_meshgw.offline import SECRET
+
+    def program() -> None:
+        IngressGateway(
+            "public",
+            exposure="public",
+            servers=[
+                {
+                    "port": {"number": 443, "name": "https", "protocol": "HTTPS"},
+                    "hosts": ["shop.example.com"],
+                    "tls": {"mode": "SIMPLE", "certificate": {"selfSigned": {}}},
+                }
+            ],
+        )
+
+    rec = run(program)
+    (secret,) = rec.of_type("kubernetes:core/v1:Secret")
+    annotations = secret.inputs["metadata"]["annotations"]
+    assert set(annotations) == {"pulumi-meshgw/certificate-sha256"}
+    assert annotations["pulumi-meshgw/certificate-sha256"] != SECRET
+
+
+def test_routed_hosts_are_bound_to_the_routes_namespaces() -> None:
+    m = minimal_mesh()
+    m["gateways"][0]["servers"][0]["hosts"] = ["shop.example.com", "other.example.com", "*/open.example.com"]
+    p = plan(m)
+    (gw,) = kinds(p, "Gateway")
+    # The program routes shop.example.com from namespace shop: no other namespace can bind it.
+    assert gw["spec"]["servers"][0]["hosts"] == [
+        "shop/shop.example.com",
+        "other.example.com",
+        "*/open.example.com",
+    ]

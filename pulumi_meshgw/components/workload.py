@@ -31,6 +31,7 @@ from ._runtime import (
     raise_diagnostics,
     register_manifest,
     validated,
+    with_fingerprints,
 )
 
 __all__ = ["ExistingWorkload", "GatewayWorkload", "register_credentials"]
@@ -301,7 +302,7 @@ def _register_credential(
         # present it.
         ca = crt.cert_pem if cred.needs_ca else None
     secret = render_tls_secret(cred.name, cred.namespace, cert, key, ca, owner=cred.gateway)
-    return register_manifest(secret, parent, depends_on)
+    return register_manifest(with_fingerprints(secret, cert, ca), parent, depends_on)
 
 
 def _secret_config(key: str) -> pulumi.Output[str]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from ._meta import Manifest, manifest, object_meta, standard_labels
+from .secret import fingerprints
 
 __all__ = ["CA_SECRET_SUFFIX", "render_ca_secret"]
 
@@ -34,7 +35,9 @@ def render_ca_secret(credential_name: str, namespace: str, ca: Any, owner: str =
     return manifest(
         "v1",
         "Secret",
-        object_meta(name, namespace, standard_labels(owner or name, "tls-credential")),
+        object_meta(
+            name, namespace, standard_labels(owner or name, "tls-credential"), fingerprints(None, ca)
+        ),
         type="Opaque",
         stringData={"ca.crt": ca},
     )
