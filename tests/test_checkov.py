@@ -2,9 +2,10 @@
 ``meshgw render`` writes): no failed check. Skips are listed once, with reasons, in .checkov.yaml;
 the only per-object skip is the ``checkov.io/skip1`` annotation of the secret-reading RoleBinding.
 
-checkov is not in the ``dev`` extra: it pins ``packaging<24`` while the Pulumi SDK needs
-``packaging>=26``, so pip cannot install both into one environment. Install it on its own
-(``pipx install checkov``) or point ``MESHGW_CHECKOV`` at its executable.
+checkov is not in the ``dev`` extra: it pins ``packaging<24``, and pip then settles the
+environment on a Pulumi SDK release (3.223) this package does not run on. Install it on its own
+(``pipx install checkov``); the test finds it on PATH, next to the interpreter, or at
+``MESHGW_CHECKOV``, and is skipped, saying so, when it is absent.
 """
 
 from __future__ import annotations

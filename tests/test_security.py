@@ -237,9 +237,17 @@ def test_egress_client_namespace_equal_to_a_configured_root_is_refused() -> None
     MeshSpec.from_config({"egressGateways": [cfg]})  # nothing rendered there: allowed
 
 
-def test_egress_gateway_in_the_root_namespace_is_refused() -> None:
-    cfg = {**copy.deepcopy(EGRESS), "namespace": "mesh-root", "enforcement": {"istioNamespace": "mesh-root"}}
-    assert [p for p, _ in egress_problems(cfg)] == ["egressGateways[0].namespace"]
+@pytest.mark.parametrize(
+    "cfg",
+    [
+        {"namespace": "istio-system"},
+        {"namespace": "kube-system"},
+        {"namespace": "mesh-root", "enforcement": {"istioNamespace": "mesh-root"}},
+    ],
+)
+def test_egress_gateway_in_a_reserved_namespace_is_refused(cfg: dict[str, Any]) -> None:
+    ((path, message),) = egress_problems({**copy.deepcopy(EGRESS), **cfg})
+    assert path == "egressGateways[0].namespace" and "(Default: istio-egress)" in message
 
 
 # --- 4. ServiceAccount token and the secret-reading Role ------------------------------------------

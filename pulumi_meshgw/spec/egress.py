@@ -536,7 +536,10 @@ class EgressGatewaySpec(SpecModel):
     @field_validator("namespace")
     @classmethod
     def _ns(cls, v: str) -> str:
-        return dns_label(v, "namespace")
+        reserved = reserved_namespace_problem(dns_label(v, "namespace"), ROOT_NAMESPACE, "istio-egress")
+        if reserved is not None:
+            raise ValueError(reserved)
+        return v
 
     @field_validator("client_namespaces")
     @classmethod
@@ -607,8 +610,8 @@ class EgressGatewaySpec(SpecModel):
         namespace of the mesh, and the client NetworkPolicy would cut istiod (or CoreDNS) off."""
         root = self.enforcement.istio_namespace
         problems: list[tuple[tuple[str | int, ...], str]] = []
-        if self.namespace == root:
-            reason = reserved_namespace_problem(self.namespace, root)
+        if self.namespace == root:  # a configured root; istio-system is refused by the field
+            reason = reserved_namespace_problem(self.namespace, root, "istio-egress")
             problems.append((("namespace",), reason or ""))
         locked = self.enforcement.sidecar or self.enforcement.network_policy
         reserved = {root, ROOT_NAMESPACE, *SYSTEM_NAMESPACES}

@@ -249,7 +249,7 @@ _PRIVATE_LB: dict[str, tuple[str, ...]] = {
 }
 
 
-def reserved_namespace_problem(namespace: str, root: str) -> str | None:
+def reserved_namespace_problem(namespace: str, root: str, default: str = "istio-ingress") -> str | None:
     """Why gateway pods may not run in ``namespace``, or None.
 
     The mesh root namespace (``root``) holds the mesh CA key, which the gateway's Secret-reading
@@ -261,12 +261,12 @@ def reserved_namespace_problem(namespace: str, root: str) -> str | None:
         return (
             f"{namespace!r} is Istio's root namespace: the gateway's Role would let it read every "
             "Secret there (including the mesh CA key), and policies selecting its pods would apply "
-            "mesh-wide; run gateways in a namespace of their own (Default: istio-ingress)"
+            f"mesh-wide; run gateways in a namespace of their own (Default: {default})"
         )
     if namespace in SYSTEM_NAMESPACES:
         return (
             f"{namespace!r} holds the cluster's own credentials, which the gateway's Role would let it "
-            "read; run gateways in a namespace of their own (Default: istio-ingress)"
+            f"read; run gateways in a namespace of their own (Default: {default})"
         )
     return None
 
