@@ -574,3 +574,24 @@ def test_routed_hosts_are_bound_to_the_routes_namespaces() -> None:
         "other.example.com",
         "*/open.example.com",
     ]
+
+
+def test_component_workload_without_credentials_has_no_role_and_refuses_a_tls_gateway_later() -> None:
+    from pulumi_meshgw import Gateway
+
+    http = {"port": {"number": 80, "name": "http", "protocol": "HTTP"}, "hosts": ["a.example.com"]}
+    https = {
+        "port": {"number": 443, "name": "https", "protocol": "HTTPS"},
+        "hosts": ["a.example.com"],
+        "tls": {"mode": "SIMPLE", "certificate": {"selfSigned": {}}},
+    }
+
+    rec = run(lambda: IngressGateway("public", exposure="public", servers=[http]))
+    assert rec.of_type("kubernetes:rbac.authorization.k8s.io/v1:Role") == []
+
+    def later() -> None:
+        ig = IngressGateway("public", exposure="public", servers=[http])
+        Gateway("tls", workload=ig.workload, servers=[https])
+
+    with pytest.raises(Exception, match="without the Role"):
+        run(later)
