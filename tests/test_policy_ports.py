@@ -6,12 +6,16 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+import yaml
+from typer.testing import CliRunner
 
 from pulumi_meshgw.analysis import policy_ports
 from pulumi_meshgw.analysis.engine import analyze_manifests
+from pulumi_meshgw.cli import app
+from pulumi_meshgw.errors import ConfigError
 from pulumi_meshgw.spec import MeshSpec
 
-from .conftest import plan
+from .conftest import minimal_mesh, plan
 
 
 def service(ports: list[dict[str, Any]]) -> dict[str, Any]:
@@ -93,10 +97,6 @@ def test_no_finding(ports: list[str], svc_ports: list[dict[str, Any]], namespace
 def test_planner_reports_an_override_that_remaps_the_service() -> None:
     # A managed Service whose targetPort an override changes: the rendered policy names the
     # Service port, which the analysis catches at plan time.
-    from pulumi_meshgw.errors import ConfigError
-
-    from .conftest import minimal_mesh
-
     m = minimal_mesh()
     m["gateways"][0]["firewall"] = {"deny": ["192.0.2.0/24"]}
     m["workloads"][0]["overrides"] = {
@@ -106,3 +106,14 @@ def test_planner_reports_an_override_that_remaps_the_service() -> None:
         plan(m)
     del m["workloads"][0]["overrides"]
     assert MeshSpec.from_config(m) and plan(m)
+
+
+def test_meshgw_check_reports_it_in_yaml(tmp_path: Any) -> None:
+    f = tmp_path / "stock.yaml"
+    f.write_text(yaml.safe_dump_all([service(STOCK), deployment(), policy(["443"])]))
+    result = CliRunner().invoke(app, ["check", "--no-schema", str(f)])
+    assert result.exit_code == 1
+    assert (
+        "error MGW0206 AuthorizationPolicy istio-system/jwt spec.rules[0].to[0].operation.ports[0]"
+        in result.output
+    )

@@ -13,8 +13,9 @@ from typing import Any
 import pytest
 import yaml
 
-from pulumi_meshgw import GatewayWorkload, IngressGateway
+from pulumi_meshgw import Gateway, GatewayWorkload, IngressGateway
 from pulumi_meshgw.errors import ConfigError
+from pulumi_meshgw.offline import SECRET
 from pulumi_meshgw.plan import MeshPlan, plan_egress
 from pulumi_meshgw.render._strategic import strategic_merge
 from pulumi_meshgw.spec import EgressGatewaySpec, MeshSpec, parse
@@ -162,8 +163,6 @@ def test_existing_workload_takes_port_pairs() -> None:
             labels={"istio": "ingressgateway"},
             service_ports=[{"port": 443, "targetPort": 8443}],
         )
-        from pulumi_meshgw import Gateway
-
         Gateway(
             "legacy",
             workload=legacy,
@@ -541,8 +540,6 @@ def test_certificate_fingerprints_show_in_a_diff(pem_files: Any) -> None:
 
 
 def test_generated_certificate_fingerprint_is_annotated_in_the_program() -> None:
-    from pulumi_meshgw.offline import SECRET
-
     def program() -> None:
         IngressGateway(
             "public",
@@ -577,8 +574,6 @@ def test_routed_hosts_are_bound_to_the_routes_namespaces() -> None:
 
 
 def test_component_workload_without_credentials_has_no_role_and_refuses_a_tls_gateway_later() -> None:
-    from pulumi_meshgw import Gateway
-
     http = {"port": {"number": 80, "name": "http", "protocol": "HTTP"}, "hosts": ["a.example.com"]}
     https = {
         "port": {"number": 443, "name": "https", "protocol": "HTTPS"},
