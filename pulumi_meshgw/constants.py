@@ -8,6 +8,14 @@ ISTIO_SECURITY = "security.istio.io/v1"
 ISTIO_TELEMETRY = "telemetry.istio.io/v1"
 CERT_MANAGER = "cert-manager.io/v1"
 
+ROOT_NAMESPACE = "istio-system"
+"""Istio's mesh root namespace (meshConfig ``rootNamespace``, default ``istio-system``): a
+policy or a selector-less Sidecar there applies to the whole mesh, and the mesh CA key lives
+there. Egress gateways read it from ``enforcement.istioNamespace``."""
+SYSTEM_NAMESPACES = ("kube-system",)
+"""Namespaces of the cluster itself, where gateway pods (and the Secrets they may read) never
+belong."""
+
 STATUS_PORT = 15021
 """Envoy's health/status port; the load balancer health-checks it, so it is the Service's first port."""
 METRICS_PORT = 15020

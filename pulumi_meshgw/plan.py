@@ -21,10 +21,14 @@ from typing import Any, Literal
 from .analysis.diagnostics import Diagnostic, Level
 from .analysis.egress import check_egress_consistency
 from .analysis.index import MeshIndex
+from .analysis.pod_security import workload_pod_security_problems
+from .analysis.policy_ports import check_policy_ports
 from .analysis.schema import validate_manifest
 from .errors import ConfigError, Problem, format_path
 from .ipam import plan_addresses, plan_egress_vips
 from .render._meta import Manifest, deep_merge
+from .render._scope import gateway_scopes
+from .render.backends import route_backends
 from .render.ca_secret import render_ca_secret
 from .render.certificate import render_certificate
 from .render.destination_rule import render_destination_rule
@@ -39,12 +43,14 @@ from .render.egress import (
 from .render.firewall import workload_with_firewall
 from .render.functions import render_gateway_functions
 from .render.gateway import render_gateway
+from .render.host_binding import bind_hosts_to_routes
 from .render.namespace import render_namespace
 from .render.secret import render_tls_secret
 from .render.service import ServicePortSpec
 from .render.virtual_service import render_virtual_service
 from .render.workload import render_workload
 from .spec.egress import EgressGatewaySpec
+from .spec.hardening import gateway_hardening, workload_warnings
 from .spec.istio import CertManager, ConfigPem, SelfSigned
 from .spec.mesh import MeshSpec
 from .spec.resources import DestinationRuleSpec, GatewaySpec, VirtualServiceSpec
@@ -62,6 +68,7 @@ __all__ = [
     "plan_gateway",
     "plan_mesh",
     "service_ports",
+    "uses_credential",
 ]
 
 CredentialSource = Literal["files", "config", "self_signed", "cert_manager"]
@@ -124,6 +131,10 @@ class WorkloadPlan:
     ports: list[ServicePortSpec]
     manifests: list[Manifest]
     credentials: list[Credential] = field(default_factory=list)
+    reads_secrets: bool = True
+    """Whether a Gateway or DestinationRule it serves uses a credential (the Role is rendered)."""
+    backends: list[str] | None = None
+    """Namespaces its routes send to (the NetworkPolicy's egress); None when unknown."""
 
 
 @dataclass
@@ -345,8 +356,25 @@ def plan_gateway(
         ca = _ca_credential_for(spec, i, workload, base_dir or Path.cwd(), problems, prefix)
         if ca is not None:
             creds.append(ca)
+    for i, server in enumerate(spec.servers):
+        t = server.tls
+        if t is not None and t.subject_alt_names and not (t.mode is not None and t.mode.needs_client_ca):
+            mode = t.mode.value if t.mode is not None else "unset"
+            problems.append(
+                Problem(
+                    _sub_path(prefix, ("servers", i, "tls", "subjectAltNames")),
+                    f"mode {mode} does not ask clients for certificates, so subjectAltNames (which "
+                    "restrict the client certificates a MUTUAL server accepts) do nothing; use mode "
+                    "MUTUAL or OPTIONAL_MUTUAL, or remove them",
+                    "MGW0152",
+                )
+            )
     for sub, msg, code in gateway_security_problems(spec, workload):
         problems.append(Problem(_sub_path(prefix, sub), msg, code))
+    for sub, msg in _policy_port_problems(spec, workload):
+        problems.append(Problem(_sub_path(prefix, sub), msg, "MGW0156"))
+    hardening_errors, hardening_warnings = gateway_hardening(spec, workload)
+    problems.extend(Problem(_sub_path(prefix, sub), msg, code) for sub, msg, code in hardening_errors)
     if problems:
         raise ConfigError(problems)
     names = {c.server_index: c.name for c in creds if not c.ca_only}
@@ -354,7 +382,63 @@ def plan_gateway(
     manifest = render_gateway(spec, namespace, workload.selector_labels, names)
     extras = render_gateway_functions(spec, workload, namespace)
     warnings = [Problem(_sub_path(prefix, sub), msg, "MGW0154") for sub, msg in firewall_warnings(spec)]
+    warnings += [Problem(_sub_path(prefix, sub), msg, code) for sub, msg, code in hardening_warnings]
     return GatewayPlan(spec, workload, namespace, manifest, creds, extras, warnings)
+
+
+def _policy_port_problems(
+    spec: GatewaySpec, workload: WorkloadSpec
+) -> list[tuple[tuple[str | int, ...], str]]:
+    """MGW0156: a port-scoped policy (firewall, JWT, external authorization) on an external
+    workload whose container port behind a server port is unknown, or only a bare number below
+    1024 (commonly remapped: the stock ``istio-ingressgateway`` maps 443 to 8443).
+
+    Istio matches ``to.operation.ports`` against the container port, so a guess would leave the
+    policy matching nothing: no token required, no address refused.
+    """
+    ext = workload.external
+    if ext is None:
+        return []
+    scoped: list[tuple[tuple[str | int, ...], list[str] | None, bool]] = []
+    if spec.firewall is not None and spec.firewall.has_rules:
+        scoped.append((("firewall",), None, False))
+    auth = spec.authentication
+    for i, rule in enumerate(auth.jwt if auth is not None else []):
+        scoped.append((("authentication", "jwt", i), rule.hosts, True))
+    if auth is not None and auth.ext_authz is not None:
+        scoped.append((("authentication", "extAuthz"), auth.ext_authz.hosts, True))
+    out: list[tuple[tuple[str | int, ...], str]] = []
+    for path, hosts, http_only in scoped:
+        ports = {
+            int(p)
+            for s in gateway_scopes(spec, hosts, http_only=http_only, skip_redirects=http_only)
+            for p in s.operation["ports"]
+        }
+        for port in sorted(ports):
+            declared = next((p for p in ext.service_ports or [] if p == port), None)
+            if ext.target_port(port) is None:
+                why = (
+                    "its servicePorts are not declared"
+                    if ext.service_ports is None
+                    else f"port {port} is not among its servicePorts"
+                )
+            elif declared is not None and port < 1024:
+                why = (
+                    f"servicePorts lists {port} as a bare number, and ports below 1024 are commonly remapped"
+                )
+            else:
+                continue
+            out.append(
+                (
+                    path,
+                    f"this policy is scoped to port {port} of external workload {workload.name!r}, but "
+                    f"{why}; Istio matches policy ports against the gateway container's port, so a "
+                    "wrong guess leaves the policy matching nothing. Declare the mapping in "
+                    f"external.servicePorts as {{port: {port}, targetPort: <container port>}} (the stock "
+                    "istio-ingressgateway maps 80 to 8080 and 443 to 8443)",
+                )
+            )
+    return out
 
 
 def _sub_path(prefix: str, sub: Sequence[str | int]) -> str:
@@ -403,6 +487,23 @@ def _ca_credential_for(
         manifest=secret,
         ca_only=True,
     )
+
+
+def uses_credential(gateway: GatewaySpec) -> bool:
+    """Whether a server of ``gateway`` needs a TLS credential (SIMPLE, MUTUAL, ...), which istiod
+    serves to the pods only if their ServiceAccount may list Secrets."""
+    return any(
+        s.tls is not None and s.tls.mode is not None and s.tls.mode.needs_certificate for s in gateway.servers
+    )
+
+
+def _names_credential(value: Any) -> bool:
+    """Whether a ``credentialName`` appears anywhere in ``value`` (a DestinationRule spec)."""
+    if isinstance(value, Mapping):
+        return bool(value.get("credentialName")) or any(_names_credential(v) for v in value.values())
+    if isinstance(value, list):
+        return any(_names_credential(v) for v in value)
+    return False
 
 
 def service_ports(gateways: Sequence[GatewaySpec]) -> list[ServicePortSpec]:
@@ -505,8 +606,25 @@ def plan_mesh(spec: MeshSpec, *, base_dir: Path | None = None) -> MeshPlan:
         paths[("Gateway", gplan.namespace, gw.name)] = f"gateways[{i}]"
 
     _share_peer_authentications(gateway_plans, spec, problems)
+    for gp in gateway_plans.values():
+        # Hosts the program routes itself are bound to the routes' namespaces (render/host_binding.py).
+        ref = (gp.namespace, gp.spec.name)
+        routes = [(v.namespace, v.hosts) for v in spec.virtual_services if ref in v.gateway_refs()]
+        gp.manifest = bind_hosts_to_routes(gp.manifest, routes)
     namespaces: dict[str, Manifest] = {}
     workload_plans: dict[str, WorkloadPlan] = {}
+    # A DestinationRule credential (client certificate to a backend) is served to whichever
+    # gateway pods route there, so any of them keeps every workload's Role.
+    dr_credentials = any(
+        _names_credential(render_destination_rule(d).get("spec")) for d in spec.destination_rules
+    )
+    gateway_workload = {
+        (g.namespace or workloads[g.workload].pod_namespace, g.name): g.workload
+        for g in spec.gateways
+        if g.workload in workloads
+    }
+    lb_warnings: list[Problem] = []
+    backends = route_backends([render_virtual_service(v) for v in spec.virtual_services], gateway_workload)
     for i, w in enumerate(spec.workloads):
         # IP rules of the Gateways on the workload shape its Service and NetworkPolicy.
         w = workload_with_firewall(w, bound[w.name])
@@ -520,13 +638,23 @@ def plan_mesh(spec: MeshSpec, *, base_dir: Path | None = None) -> MeshPlan:
                     "MGW0120",
                 )
             )
-        manifests = render_workload(w, ports)
+        reads = dr_credentials or any(map(uses_credential, bound[w.name]))
+        lb_warnings.extend(
+            Problem(_sub_path(f"workloads[{i}]", sub), m, c) for sub, m, c in workload_warnings(w)
+        )
+        routed = backends.get(w.name)
+        if routed is not None and w.network_policy.enabled and not w.is_external:
+            problems.extend(_external_backend_problems(w, i, routed.external))
+        to = sorted(routed.namespaces) if routed else []
+        manifests = render_workload(w, ports, reads_secrets=reads, backends=to)
+        for sub, msg in workload_pod_security_problems(w, manifests):
+            problems.append(Problem(f"workloads[{i}].{sub}", msg, "MGW0157"))
         if not w.is_external and w.create_namespace and w.namespace not in namespaces:
             namespaces[w.namespace] = render_namespace(w.namespace)
         creds = [
             c for g in bound[w.name] if g.name in gateway_plans for c in gateway_plans[g.name].credentials
         ]
-        workload_plans[w.name] = WorkloadPlan(w, ports, manifests, creds)
+        workload_plans[w.name] = WorkloadPlan(w, ports, manifests, creds, reads, to)
         for m in manifests:
             paths[(m["kind"], m["metadata"].get("namespace", ""), m["metadata"]["name"])] = f"workloads[{i}]"
 
@@ -550,7 +678,7 @@ def plan_mesh(spec: MeshSpec, *, base_dir: Path | None = None) -> MeshPlan:
     index = MeshIndex()
     for w in spec.workloads:
         if w.external is not None:
-            index.declare_workload(w.external.namespace, w.name, w.external.labels, w.external.service_ports)
+            index.declare_workload(w.external.namespace, w.name, w.external.labels, w.external.port_numbers)
     for item in spec.external:  # meshgw:external: objects other stacks or tools manage
         index.declare(item)
     # Everything but Gateways and routes first, checked on its own (DestinationRule TLS, ServiceEntry
@@ -562,6 +690,7 @@ def plan_mesh(spec: MeshSpec, *, base_dir: Path | None = None) -> MeshPlan:
             index.declare_secret(c.namespace, c.name)
     diags: list[Diagnostic] = schema_diagnostics(free_form)
     diags.extend(d for d in others if d.level is not Level.INFO)
+    diags.extend(check_policy_ports(index, plan.manifests()))
     for g in gateway_plans.values():
         diags.extend(index.check([g.manifest]))
     egress_errors, egress_warnings = _check_mesh_egress(index, egress, spec)
@@ -577,10 +706,29 @@ def plan_mesh(spec: MeshSpec, *, base_dir: Path | None = None) -> MeshPlan:
     warnings.extend(p for g in gateway_plans.values() for p in g.warnings)
     if problems:
         raise ConfigError(problems)
-    plan.warnings = [*warnings, *address_plan.warnings]
+    plan.warnings = [*warnings, *lb_warnings, *address_plan.warnings]
     plan.infos = infos
     plan.addresses = address_plan.addresses
     return plan
+
+
+def _external_backend_problems(w: WorkloadSpec, index: int, external: Mapping[str, str]) -> list[Problem]:
+    """MGW0158: a route on the workload sends to a host outside the cluster, which its
+    NetworkPolicy (on by default) only lets through by address, and none is given."""
+    if w.network_policy.egress_cidrs or not external:
+        return []
+    host, vs = sorted(external.items())[0]
+    more = f" (and {len(external) - 1} more)" if len(external) > 1 else ""
+    return [
+        Problem(
+            f"workloads[{index}].networkPolicy",
+            f"VirtualService {vs} routes to {host!r}{more}, outside the cluster, but the workload's "
+            "NetworkPolicy only allows DNS, istiod and the namespaces of in-cluster destinations, so "
+            "those requests would fail with 503; list the destination's addresses in "
+            "networkPolicy.egressCidrs, or set networkPolicy.enabled: false",
+            "MGW0158",
+        )
+    ]
 
 
 def _share_peer_authentications(
@@ -776,8 +924,11 @@ def plan_egress(spec: EgressGatewaySpec, *, base_dir: Path | None = None, prefix
     credentials = _egress_credentials(spec, base_dir or Path.cwd(), prefix, problems)
     workload = spec.workload_spec
     ports = egress_service_ports(spec)
-    workload_manifests = render_workload(workload, ports)
     objects = render_egress(spec)
+    reads = any(_names_credential(m.get("spec")) for m in objects.manifests())
+    workload_manifests = render_workload(workload, ports, reads_secrets=reads)
+    for sub, msg in workload_pod_security_problems(workload, workload_manifests):
+        problems.append(Problem(_sub_path(prefix, ("workload",)) + "." + sub, msg, "MGW0157"))
     rendered = [*workload_manifests, *objects.manifests()]
     diags = check_egress_consistency(rendered)
     index = MeshIndex()

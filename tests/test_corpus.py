@@ -100,7 +100,9 @@ def test_istio_documented_examples_have_no_errors(path: Path) -> None:
 def test_istio_examples_as_stack_config_plan_and_analyze_clean(path: Path) -> None:
     spec = MeshSpec.from_config(yaml.safe_load(path.read_text(encoding="utf-8")))
     plan = plan_mesh(spec)
-    assert plan.warnings == []
+    # Istio's bookinfo serves host '*' on a public gateway, which is worth a warning (MGW0160).
+    expected = [("gateways[0].servers[0].hosts[0]", "MGW0160")] if path.stem == "bookinfo" else []
+    assert [(w.path, w.code) for w in plan.warnings] == expected
     index = MeshIndex()
     for item in spec.external:
         index.declare(item)

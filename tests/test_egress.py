@@ -668,7 +668,11 @@ def test_enforcement_objects() -> None:
     gw_np = p.objects.network_policy
     assert gw_np is not None
     external = gw_np["spec"]["egress"][-1]
-    assert external["to"] == [{"ipBlock": {"cidr": "0.0.0.0/0"}}, {"ipBlock": {"cidr": "::/0"}}]
+    # Anywhere but link-local, where clouds serve instance metadata and credentials.
+    assert external["to"] == [
+        {"ipBlock": {"cidr": "0.0.0.0/0", "except": ["169.254.0.0/16"]}},
+        {"ipBlock": {"cidr": "::/0", "except": ["fd00:ec2::254/128", "fe80::/10"]}},
+    ]
     assert [x["port"] for x in external["ports"]] == [80, 443, 8443]
     listeners = {r["ports"][0]["port"]: r.get("from") for r in gw_np["spec"]["ingress"]}
     assert listeners[443] == [

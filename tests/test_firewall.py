@@ -32,6 +32,7 @@ PASSTHROUGH = {
     "tls": {"mode": "PASSTHROUGH"},
 }
 TG_ATTRIBUTES = "service.beta.kubernetes.io/aws-load-balancer-target-group-attributes"
+PROXY_PROTOCOL = {"annotations": {"service.beta.kubernetes.io/aws-load-balancer-proxy-protocol": "*"}}
 TCP = {"port": {"number": 5432, "name": "tcp-db", "protocol": "TCP"}, "hosts": ["db.example.com"]}
 
 
@@ -126,8 +127,16 @@ def test_ip_rules_without_client_ip_are_refused() -> None:
     found = problems(mesh(FIREWALL, exposure="cluster"))
     assert found[0][2] == "MGW0150" and "topology: proxied" in found[0][1]
 
-    # Behind a proxy that forwards X-Forwarded-For, a ClusterIP gateway may filter.
-    p = plan(mesh(FIREWALL, exposure="cluster", network={"topology": "proxied", "numTrustedProxies": 2}))
+    # Behind a proxy that forwards X-Forwarded-For (and the PROXY protocol, for the passthrough and
+    # TCP servers, which carry no X-Forwarded-For: MGW0159), a ClusterIP gateway may filter.
+    p = plan(
+        mesh(
+            FIREWALL,
+            exposure="cluster",
+            network={"topology": "proxied", "numTrustedProxies": 2},
+            service=PROXY_PROTOCOL,
+        )
+    )
     assert kinds(p, "AuthorizationPolicy")
 
 
@@ -179,7 +188,14 @@ def test_direct_topology_renders_scoped_deny_rules() -> None:
 
 
 def test_proxied_topology_uses_remote_ip_blocks_and_trusted_proxies() -> None:
-    p = plan(mesh(FIREWALL, network={"topology": "proxied", "numTrustedProxies": 2}, drainDurationSeconds=20))
+    p = plan(
+        mesh(
+            FIREWALL,
+            network={"topology": "proxied", "numTrustedProxies": 2},
+            drainDurationSeconds=20,
+            service=PROXY_PROTOCOL,
+        )
+    )
     (policy,) = kinds(p, "AuthorizationPolicy")
     sources = {k for r in policy["spec"]["rules"] for k in r["from"][0]["source"]}
     assert sources == {"remoteIpBlocks", "notRemoteIpBlocks"}
@@ -203,7 +219,7 @@ def test_wildcard_server_hosts_are_scoped_by_port() -> None:
 
 def test_no_rules_no_objects_and_workload_unchanged() -> None:
     p = plan(mesh())
-    assert kinds(p, "AuthorizationPolicy") == [] and kinds(p, "NetworkPolicy") == []
+    assert kinds(p, "AuthorizationPolicy") == []
     w = parse(WorkloadSpec, {"name": "w", "exposure": "public"})
     assert workload_with_firewall(w, [parse(GatewaySpec, gateway())]) is w
 

@@ -155,11 +155,20 @@ def test_strict_schema_validation_rejects_unknown_fields() -> None:
                 "Service",
                 "HorizontalPodAutoscaler",
                 "PodDisruptionBudget",
+                "NetworkPolicy",
             ],
         ),
         (
             "internal-gcp",
-            ["ServiceAccount", "Role", "RoleBinding", "Deployment", "Service", "PodDisruptionBudget"],
+            [
+                "ServiceAccount",
+                "Role",
+                "RoleBinding",
+                "Deployment",
+                "Service",
+                "PodDisruptionBudget",
+                "NetworkPolicy",
+            ],
         ),
         (
             "cluster-netpol",
@@ -345,7 +354,8 @@ def test_service_account_and_rbac() -> None:
     assert "annotations" not in render_service_account(SPECS["public-aws"])["metadata"]
     role = render_role(s)
     assert role["metadata"]["name"] == sa["metadata"]["name"]
-    assert role["rules"] == [{"apiGroups": [""], "resources": ["secrets"], "verbs": ["get", "watch", "list"]}]
+    # The verb istiod's SubjectAccessReview asks for (pilot/pkg/credentials/kube/secrets.go), no more.
+    assert role["rules"] == [{"apiGroups": [""], "resources": ["secrets"], "verbs": ["list"]}]
     binding = render_role_binding(s)
     assert binding["roleRef"] == {
         "apiGroup": "rbac.authorization.k8s.io",
@@ -546,7 +556,9 @@ def test_pdb_only_when_minimum_above_one(config: dict[str, Any], expected: dict[
 
 
 def test_network_policy() -> None:
-    assert render_network_policy(SPECS["public-aws"], INGRESS_PORTS) is None
+    off = spec(name="gw", exposure="public", networkPolicy={"enabled": False})
+    assert render_network_policy(off, INGRESS_PORTS) is None
+    assert render_network_policy(SPECS["public-aws"], INGRESS_PORTS) is not None  # on by default
     policy = render_network_policy(
         SPECS["cluster-netpol"], [*INGRESS_PORTS, ServicePortSpec("http", 8080, 18080)]
     )
@@ -570,12 +582,16 @@ def test_network_policy() -> None:
         ],
         "ports": [{"port": 15020, "protocol": "TCP"}, {"port": 15090, "protocol": "TCP"}],
     }
-    dns, pods, cidrs = body["egress"]
+    dns, istiod, pods, cidrs = body["egress"]
     assert dns == {
         "to": [{"namespaceSelector": {}}],
         "ports": [{"port": 53, "protocol": "UDP"}, {"port": 53, "protocol": "TCP"}],
     }
-    assert pods == {"to": [{"namespaceSelector": {}}]}
+    assert istiod == {
+        "to": [{"namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": "istio-system"}}}],
+        "ports": [{"port": 15012, "protocol": "TCP"}],
+    }
+    assert pods == {"to": [{"namespaceSelector": {}}]}  # routes unknown: every namespace
     assert cidrs == {
         "to": [{"ipBlock": {"cidr": "198.51.100.0/24"}}, {"ipBlock": {"cidr": "203.0.113.0/24"}}]
     }
@@ -586,7 +602,7 @@ def test_network_policy_metrics_from_any_namespace_by_default() -> None:
     policy = render_network_policy(s, INGRESS_PORTS)
     assert policy is not None
     assert policy["spec"]["ingress"][1]["from"] == [{"namespaceSelector": {}}]
-    assert len(policy["spec"]["egress"]) == 2  # no CIDR rule without egressCidrs
+    assert len(policy["spec"]["egress"]) == 3  # DNS, istiod, pods; no CIDR rule without egressCidrs
     kubernetes_validate.validate(policy, K8S_VERSION, strict=True)
 
 

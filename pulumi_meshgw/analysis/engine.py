@@ -9,7 +9,7 @@ any Kubernetes and Istio objects, ours or a user's, and runs, per object and the
    IST0106, IST0133, MGW0106);
 3. the cross-object checks of :class:`~.index.MeshIndex` (IST0101, IST0109, IST0112, IST0128,
    IST0129, IST0132, IST0134, IST0138, IST0145, IST0146, IST0162, MGW0132, MGW0201, MGW0202,
-   MGW0204, MGW0205);
+   MGW0204, MGW0205), and the policy ports of :mod:`.policy_ports` (MGW0206);
 4. the egress-gateway consistency checks (:mod:`.egress`; MGW0301-MGW0306);
 5. checks that need the whole set at once: the same object twice (MGW0107), and egress client
    namespaces left without a lock-down (MGW0203).
@@ -28,6 +28,7 @@ from .diagnostics import Diagnostic, Level
 from .egress import check_egress_consistency
 from .envoy_filter import check_envoy_filters
 from .index import ISTIO_NETWORKING_GROUP, MeshIndex, gateway_ref
+from .policy_ports import check_policy_ports
 from .schema import validate_manifest
 
 __all__ = ["analyze_manifests"]
@@ -70,6 +71,7 @@ def analyze_manifests(
     idx = index if index is not None else MeshIndex()
     idx.add(manifests)  # everything first, so that references may point forward
     found.extend(idx.check(manifests))
+    found.extend(check_policy_ports(idx, manifests))
     found.extend(_egress(manifests, malformed if schema else None))
     found.extend(_client_lockdown(manifests))
     found.extend(check_envoy_filters(manifests))

@@ -34,6 +34,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..spec.external import ExternalObject
+from ..spec.hardening import open_source_ranges
 from ._access import Key, Manifest, api_group, integer, key_of, labels, mapping, seq, text
 from .diagnostics import Diagnostic, Level
 from .hosts import CLUSTER_DOMAIN, fqdn, split_scoped_host
@@ -192,10 +193,11 @@ def _looks_internal(host: str) -> bool:
 
 def internet_facing(svc: Manifest) -> bool:
     """Whether ``svc`` is a LoadBalancer reachable from anywhere: not private by annotation or
-    class, and not narrowed by ``loadBalancerSourceRanges``."""
+    class, and not narrowed by ``loadBalancerSourceRanges`` (``0.0.0.0/0`` narrows nothing)."""
     spec = mapping(svc.get("spec"))
-    if spec.get("type") != "LoadBalancer" or seq(spec.get("loadBalancerSourceRanges")):
-        return False
+    ranges = [r for r in seq(spec.get("loadBalancerSourceRanges")) if isinstance(r, str)]
+    if spec.get("type") != "LoadBalancer" or (ranges and not open_source_ranges(ranges)):
+        return False  # ranges narrow it, unless one of them is a /0
     annotations = labels(mapping(svc.get("metadata")).get("annotations"))
     for name, values in _INTERNAL_LB_ANNOTATIONS.items():
         if annotations.get(name) in values:

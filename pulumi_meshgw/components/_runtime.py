@@ -18,6 +18,14 @@ from ..analysis.diagnostics import Diagnostic, Level
 from ..analysis.hosts import fqdn
 from ..analysis.index import MeshIndex
 from ..errors import ConfigError, Problem
+from ..render._meta import Manifest
+from ..render.certinfo import (
+    CA_EXPIRY_ANNOTATION,
+    CA_SHA256_ANNOTATION,
+    CERT_EXPIRY_ANNOTATION,
+    CERT_SHA256_ANNOTATION,
+    certificate_facts,
+)
 
 __all__ = [
     "ComponentConfigError",
@@ -131,13 +139,44 @@ def _typed(cls: Callable[..., pulumi.CustomResource], **fields: str) -> Callable
     return make
 
 
+def with_fingerprints(secret: Manifest, cert: Any, ca: Any = None) -> Manifest:
+    """``secret`` with the fingerprint and expiry annotations of deploy-time certificate values
+    (Outputs): what :func:`~pulumi_meshgw.render.certinfo.certificate_annotations` does for PEM
+    text. A certificate's fingerprint is not secret, so the annotation is unsecreted and a rotation
+    shows in the diff. A value that holds no readable certificate gets empty annotations."""
+    extra: dict[str, Any] = {}
+    for value, keys in (
+        (cert, (CERT_SHA256_ANNOTATION, CERT_EXPIRY_ANNOTATION)),
+        (ca, (CA_SHA256_ANNOTATION, CA_EXPIRY_ANNOTATION)),
+    ):
+        if isinstance(value, pulumi.Output):
+            facts = value.apply(lambda pem: certificate_facts(pem) if isinstance(pem, str) else None)
+            for i, key in enumerate(keys):
+                extra[key] = pulumi.Output.unsecret(facts.apply(lambda f, i=i: f[i] if f else ""))
+    if not extra:
+        return secret
+    meta = {**secret["metadata"], "annotations": {**secret["metadata"].get("annotations", {}), **extra}}
+    return {**secret, "metadata": meta}
+
+
+def _secret(name: str, obj: Mapping[str, Any], opts: pulumi.ResourceOptions) -> pulumi.CustomResource:
+    # Values read from files (private keys) arrive here as plain strings from the pure layers; they
+    # become Pulumi secrets at this edge, before any resource input, log or state sees them (the
+    # Kubernetes SDK would only mark them secret inside its own provider call).
+    kwargs: dict[str, Any] = {"type": obj.get("type")}
+    for arg, key in (("string_data", "stringData"), ("data", "data")):
+        if key in obj:
+            kwargs[arg] = {k: pulumi.Output.secret(v) for k, v in obj[key].items()}
+    return k8s.core.v1.Secret(name, metadata=obj["metadata"], opts=opts, **kwargs)
+
+
 _CORE: dict[str, Callable[..., pulumi.CustomResource]] = {
     "v1/Namespace": _typed(k8s.core.v1.Namespace),
     "v1/ServiceAccount": _typed(
         k8s.core.v1.ServiceAccount, automount_service_account_token="automountServiceAccountToken"
     ),
     "v1/Service": _typed(k8s.core.v1.Service, spec="spec"),
-    "v1/Secret": _typed(k8s.core.v1.Secret, type="type", string_data="stringData", data="data"),
+    "v1/Secret": _secret,
     "rbac.authorization.k8s.io/v1/Role": _typed(k8s.rbac.v1.Role, rules="rules"),
     "rbac.authorization.k8s.io/v1/RoleBinding": _typed(
         k8s.rbac.v1.RoleBinding, role_ref="roleRef", subjects="subjects"

@@ -29,6 +29,7 @@ from ._runtime import (
     raise_diagnostics,
     register_manifest,
     validated,
+    with_fingerprints,
 )
 from .workload import GatewayWorkload, register_credentials
 
@@ -394,4 +395,4 @@ def _self_signed_client(
     secret = render_tls_secret(
         cred.name, cred.namespace, crt.cert_pem, pulumi.Output.secret(key.private_key_pem), owner=cred.gateway
     )
-    return register_manifest(secret, parent, depends_on)
+    return register_manifest(with_fingerprints(secret, crt.cert_pem), parent, depends_on)

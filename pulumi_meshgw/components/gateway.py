@@ -8,7 +8,8 @@ from typing import Any
 
 import pulumi
 
-from ..plan import GatewayPlan, plan_gateway
+from ..errors import ConfigError, Problem
+from ..plan import GatewayPlan, plan_gateway, uses_credential
 from ..spec._base import SpecModel, parse
 from ..spec.envoy_filters import HttpCache, LocalRateLimit
 from ..spec.istio import Server
@@ -131,6 +132,19 @@ class Gateway(pulumi.ComponentResource):
                 )
                 spec = parse(GatewaySpec, raw)
             plan = _plan or plan_gateway(spec, workload.spec, base_dir=base_dir)
+            if isinstance(workload, GatewayWorkload) and workload.role is None and uses_credential(spec):
+                raise ConfigError(
+                    [
+                        Problem(
+                            "servers",
+                            f"workload {workload.spec.name!r} was created without the Role that lets "
+                            "istiod serve TLS credentials to its pods (none of its Gateways used one), so "
+                            "this Gateway's credentialName would be refused; create the workload with "
+                            "reads_secrets=True, or with this Gateway in gateways=[...]",
+                            "MGW0112",
+                        )
+                    ]
+                )
         if _plan is None:
             check_gateway_plan(plan, state, context)
         super().__init__(self.TYPE, resource_name, None, opts)

@@ -8,7 +8,7 @@ from typing import Any
 
 import pulumi
 
-from ..plan import plan_gateway, service_ports
+from ..plan import plan_gateway, service_ports, uses_credential
 from ..render.firewall import workload_with_firewall
 from ..spec._base import SpecModel, parse
 from ..spec.addressing import AddressPoolSpec, AddressSpec
@@ -111,6 +111,7 @@ class IngressGateway(pulumi.ComponentResource):
             ports=ports,
             credentials=plan.credentials,
             address_pools=address_pools,
+            reads_secrets=uses_credential(gspec),
             opts=child,
         )
         # Checked here, after the workload is in the index; the Gateway takes the checked plan.

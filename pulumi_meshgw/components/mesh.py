@@ -76,7 +76,7 @@ class Mesh(pulumi.ComponentResource):
         for w in plan.workloads.values():
             if w.spec.external is not None:
                 ext = w.spec.external
-                state.index.declare_workload(ext.namespace, w.spec.name, ext.labels, ext.service_ports)
+                state.index.declare_workload(ext.namespace, w.spec.name, ext.labels, ext.port_numbers)
         for item in mesh.external:
             state.index.declare(item)
         for p in plan.warnings:
@@ -93,7 +93,14 @@ class Mesh(pulumi.ComponentResource):
                 self.workloads[name] = ExistingWorkload(wp.spec)
             else:
                 self.workloads[name] = GatewayWorkload(
-                    name, wp.spec, ports=wp.ports, credentials=wp.credentials, opts=child, _planned=True
+                    name,
+                    wp.spec,
+                    ports=wp.ports,
+                    credentials=wp.credentials,
+                    reads_secrets=wp.reads_secrets,
+                    backends=wp.backends,
+                    opts=child,
+                    _planned=True,
                 )
         self.gateways: dict[str, Gateway] = {}
         for name, gp in plan.gateways.items():

@@ -9,7 +9,9 @@ from typing import Any
 import pulumi
 import pulumi_tls as tls
 
-from ..plan import Credential, service_ports
+from ..analysis.pod_security import workload_pod_security_problems
+from ..errors import ConfigError, Problem
+from ..plan import Credential, service_ports, uses_credential
 from ..render._meta import Manifest
 from ..render.firewall import workload_with_firewall
 from ..render.namespace import render_namespace
@@ -29,6 +31,7 @@ from ._runtime import (
     raise_diagnostics,
     register_manifest,
     validated,
+    with_fingerprints,
 )
 
 __all__ = ["ExistingWorkload", "GatewayWorkload", "register_credentials"]
@@ -58,7 +61,8 @@ class ExistingWorkload:
 
 class GatewayWorkload(pulumi.ComponentResource):
     """An Envoy gateway Deployment using Istio's gateway injection, with its Service, ServiceAccount,
-    secret-reading Role, HPA, PodDisruptionBudget and optional NetworkPolicy.
+    secret-reading Role (only where a credential is served), HPA, PodDisruptionBudget and
+    NetworkPolicy.
 
     Several workloads may run side by side (a public and a private one); several Gateways may share
     one. Arguments are the fields of :class:`~pulumi_meshgw.spec.WorkloadSpec` (snake_case or the
@@ -76,12 +80,18 @@ class GatewayWorkload(pulumi.ComponentResource):
             and Mesh, which know them up front).
         address_pools: Pools that ``address: {pool: NAME}`` allocates from (the
             ``meshgw:addressPools`` shape). Default: none.
+        reads_secrets: Whether the pods serve a ``credentialName`` (a Gateway server's or a
+            DestinationRule's), which needs the Role that lets istiod hand them Secrets. Default:
+            derived from ``gateways`` and ``credentials``; true when no ``gateways`` are given.
+        backends: Namespaces the routes send to; the NetworkPolicy's egress is narrowed to them.
+            Default: unknown, every namespace.
         opts: Pulumi options.
         **fields: WorkloadSpec fields, e.g. ``namespace="istio-ingress", exposure="public", cloud="aws"``.
 
     Attributes:
         spec: The validated WorkloadSpec.
-        deployment, service, service_account, role, role_binding: The child resources.
+        deployment, service, service_account: The child resources.
+        role, role_binding: The secret-reading Role and its binding, or None when not rendered.
         hpa, pdb, network_policy: Child resources, or None when not rendered.
         resources: Every child resource by kind.
         service_fqdn: ``<name>.<namespace>.svc.cluster.local``.
@@ -100,6 +110,8 @@ class GatewayWorkload(pulumi.ComponentResource):
         gateways: Sequence[GatewaySpec] = (),
         credentials: Sequence[Credential] = (),
         address_pools: Sequence[AddressPoolSpec | Mapping[str, Any]] = (),
+        reads_secrets: bool | None = None,
+        backends: Sequence[str] | None = None,
         opts: pulumi.ResourceOptions | None = None,
         _planned: bool = False,
         **fields: Any,
@@ -121,7 +133,13 @@ class GatewayWorkload(pulumi.ComponentResource):
             if not _planned:  # a Mesh resolves and checks addresses across the whole stack
                 # The fixed address: AWS lookups, pool allocation, checks (docs/addressing.md).
                 spec = prepare_workload(spec, [parse(AddressPoolSpec, p) for p in address_pools])
-            manifests = render_workload(spec, ports)
+            if reads_secrets is None:
+                # Without the Gateways, whether the pods serve a credential is unknown: keep the Role.
+                reads_secrets = not gateways or bool(credentials) or any(map(uses_credential, gateways))
+            manifests = render_workload(spec, ports, reads_secrets=reads_secrets, backends=backends)
+            pss = workload_pod_security_problems(spec, manifests)
+            if pss:
+                raise ConfigError([Problem(sub, msg, "MGW0157") for sub, msg in pss])
         super().__init__(self.TYPE, resource_name, None, opts)
         adopt_dependencies(self, opts)
         self.spec: WorkloadSpec = spec
@@ -145,10 +163,11 @@ class GatewayWorkload(pulumi.ComponentResource):
 
         kinds = {m["kind"]: m for m in manifests}
         sa = reg(kinds["ServiceAccount"], ns_deps)
-        role = reg(kinds["Role"], ns_deps)
-        binding = reg(kinds["RoleBinding"], [sa, role])
-        secrets = register_credentials(self, credentials, state, [*ns_deps, binding])
-        deployment = reg(kinds["Deployment"], [sa, binding, *secrets])
+        role = reg(kinds["Role"], ns_deps) if "Role" in kinds else None
+        binding = reg(kinds["RoleBinding"], [sa, role]) if role is not None else None
+        identity = [sa] if binding is None else [sa, binding]
+        secrets = register_credentials(self, credentials, state, [*ns_deps, *identity[1:]])
+        deployment = reg(kinds["Deployment"], [*identity, *secrets])
         for kind in ("Service", "HorizontalPodAutoscaler", "PodDisruptionBudget", "NetworkPolicy"):
             if kind in kinds:
                 reg(kinds[kind], [*ns_deps, deployment] if kind != "Service" else ns_deps)
@@ -189,10 +208,18 @@ class GatewayWorkload(pulumi.ComponentResource):
 
     @staticmethod
     def existing(
-        name: str, *, namespace: str, labels: Mapping[str, str], service_ports: Sequence[int] | None = None
+        name: str,
+        *,
+        namespace: str,
+        labels: Mapping[str, str],
+        service_ports: Sequence[int | Mapping[str, int]] | None = None,
     ) -> ExistingWorkload:
         """Reference gateway pods this program does not manage (e.g. an istioctl-installed
-        ``istio-ingressgateway`` in istio-system), by namespace and pod labels."""
+        ``istio-ingressgateway`` in istio-system), by namespace and pod labels.
+
+        ``service_ports`` are ``{"port": N, "targetPort": M}`` pairs, or bare numbers where the
+        container listens on the Service port (see ``ExternalWorkload.service_ports``).
+        """
         with validated(f"GatewayWorkload.existing {name}"):
             spec = parse(
                 WorkloadSpec,
@@ -205,7 +232,9 @@ class GatewayWorkload(pulumi.ComponentResource):
                     },
                 },
             )
-        current_state().index.declare_workload(namespace, name, labels, service_ports)
+        ext = spec.external
+        ports = ext.port_numbers if ext is not None else None
+        current_state().index.declare_workload(namespace, name, labels, ports)
         return ExistingWorkload(spec)
 
 
@@ -273,7 +302,7 @@ def _register_credential(
         # present it.
         ca = crt.cert_pem if cred.needs_ca else None
     secret = render_tls_secret(cred.name, cred.namespace, cert, key, ca, owner=cred.gateway)
-    return register_manifest(secret, parent, depends_on)
+    return register_manifest(with_fingerprints(secret, cert, ca), parent, depends_on)
 
 
 def _secret_config(key: str) -> pulumi.Output[str]:

@@ -13,12 +13,18 @@ renders for a Gateway is narrowed to that Gateway's listeners:
 - TLS servers Envoy does not terminate as HTTP (passthrough, TLS termination to TCP): the port and
   the SNI (``when: connection.sni``);
 - plain TCP servers: the port only (there is no host name to match).
+
+Ports are the gateway container's ports, not the Service's: Istio matches ``to.operation.ports``
+against the port the listener is bound to (``destination.port``; the Gateway server's Service
+port is translated to the target port in ``pilot/pkg/model/gateway.go``), so on the stock
+``istio-ingressgateway`` (Service 443 -> container 8443) a rule on 443 never matches. The planner
+refuses a port-scoped policy whose target port is unknown (:func:`unknown_target_ports`).
 """
 
 from __future__ import annotations
 
 import copy
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -26,7 +32,10 @@ from ..spec.istio import Server
 from ..spec.resources import GatewaySpec
 from ..spec.security import host_served
 
-__all__ = ["Scope", "gateway_scopes", "server_kind"]
+__all__ = ["PortMap", "Scope", "gateway_scopes", "server_kind"]
+
+PortMap = Callable[[int], "int | None"]
+"""Service port -> container port (``WorkloadSpec.target_port``); None when unknown."""
 
 Kind = Literal["http", "sni", "tcp"]
 
@@ -85,6 +94,7 @@ def gateway_scopes(
     *,
     http_only: bool = False,
     skip_redirects: bool = False,
+    target_port: PortMap | None = None,
 ) -> list[Scope]:
     """The scopes of a Gateway's listeners, or of those serving ``hosts``.
 
@@ -95,6 +105,9 @@ def gateway_scopes(
         http_only: Only servers where Envoy sees HTTP (JWT, external authorization).
         skip_redirects: Leave out plain HTTP servers with ``httpsRedirect``: they answer every
             request with a redirect to HTTPS, which a policy must not turn into a 403.
+        target_port: The container port behind each server's port (``WorkloadSpec.target_port``),
+            which is what the rules name. Default: the server port itself. A port it does not know
+            is kept as written; the planner refuses such policies before rendering.
 
     Returns:
         One scope per group of servers with the same kind and host set, in a stable order.
@@ -116,7 +129,8 @@ def gateway_scopes(
         groups.setdefault((kind, tuple(names)), set()).add(s.port.number)
     out: list[Scope] = []
     for (kind, group_names), ports in sorted(groups.items(), key=lambda kv: (kv[0], sorted(kv[1]))):
-        op: dict[str, Any] = {"ports": [str(p) for p in sorted(ports)]}
+        mapped = {_target(target_port, p) for p in ports}
+        op: dict[str, Any] = {"ports": [str(p) for p in sorted(mapped)]}
         when: list[dict[str, Any]] = []
         if kind == "http":
             matched = _http_hosts(group_names)
@@ -126,3 +140,8 @@ def gateway_scopes(
             when = [{"key": "connection.sni", "values": list(group_names)}]
         out.append(Scope(kind, op, when))
     return out
+
+
+def _target(target_port: PortMap | None, port: int) -> int:
+    found = target_port(port) if target_port is not None else None
+    return port if found is None else found

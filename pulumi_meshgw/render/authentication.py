@@ -85,7 +85,9 @@ def render_authentication(spec: GatewaySpec, workload: WorkloadSpec) -> list[Man
         )
         rules: list[dict[str, Any]] = []
         for r in auth.jwt:
-            scopes = gateway_scopes(spec, r.hosts, http_only=True, skip_redirects=True)
+            scopes = gateway_scopes(
+                spec, r.hosts, http_only=True, skip_redirects=True, target_port=workload.target_port
+            )
             op = _paths(r.paths, r.exclude_paths)
             for s in scopes:
                 rules.append(
@@ -97,7 +99,9 @@ def render_authentication(spec: GatewaySpec, workload: WorkloadSpec) -> list[Man
         out.append(render_authorization_policy(name, ns, selector, rules, action="DENY", labels=labels))
     if auth.ext_authz is not None:
         x = auth.ext_authz
-        scopes = gateway_scopes(spec, x.hosts, http_only=True, skip_redirects=True)
+        scopes = gateway_scopes(
+            spec, x.hosts, http_only=True, skip_redirects=True, target_port=workload.target_port
+        )
         op = _paths(x.paths, x.exclude_paths)
         policy = render_authorization_policy(
             f"{spec.name}-ext-authz",

@@ -151,6 +151,11 @@ def _container(spec: WorkloadSpec) -> dict[str, Any]:
 def _pod_spec(spec: WorkloadSpec) -> dict[str, Any]:
     pod: dict[str, Any] = {
         "serviceAccountName": spec.name,
+        # The proxy authenticates to istiod with the projected `istio-token` volume that the
+        # gateway injection template mounts (manifests/charts/istio-control/istio-discovery/files/
+        # gateway-injection-template.yaml); nothing in the pod uses the API token, which would only
+        # hand the pod the account's rights.
+        "automountServiceAccountToken": False,
         "securityContext": {
             "seccompProfile": {"type": "RuntimeDefault"},
             # Lets the non-root proxy bind 80/443 without NET_BIND_SERVICE. Namespaced and safe
@@ -193,6 +198,8 @@ def render_deployment(spec: WorkloadSpec) -> Manifest:
       never overridden here; use ``overrides`` for that.
     - Graceful drain: ``terminationGracePeriodSeconds = drain_duration_seconds + 15``.
       Default: 30 s drain, 45 s grace.
+    - ``automountServiceAccountToken: false``: the proxy uses the projected ``istio-token``, never
+      the ServiceAccount's API token.
     - Pod ``securityContext``: sysctl ``net.ipv4.ip_unprivileged_port_start: "0"`` and
       ``seccompProfile: RuntimeDefault``. Container ``securityContext``: all capabilities dropped,
       no privilege escalation, not privileged, read-only root filesystem, non-root.

@@ -73,10 +73,10 @@ def render_firewall(spec: GatewaySpec, workload: WorkloadSpec) -> list[Manifest]
         return []
     remote = workload.network.topology is NetworkTopology.PROXIED
     ip, not_ip = ("remoteIpBlocks", "notRemoteIpBlocks") if remote else ("ipBlocks", "notIpBlocks")
-    everything = gateway_scopes(spec)
+    everything = gateway_scopes(spec, target_port=workload.target_port)
     rules = [*_rules(everything, ip, fw.deny), *_rules(everything, not_ip, fw.allow)]
     for h in fw.hosts:
-        scoped = gateway_scopes(spec, [h.host])
+        scoped = gateway_scopes(spec, [h.host], target_port=workload.target_port)
         rules.extend(_rules(scoped, ip, h.deny))
         rules.extend(_rules(scoped, not_ip, h.allow))
     return [

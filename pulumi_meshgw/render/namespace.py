@@ -7,7 +7,9 @@ from collections.abc import Mapping
 from ..constants import REVISION_LABEL
 from ._meta import Manifest, manifest, object_meta, standard_labels
 
-__all__ = ["render_namespace"]
+__all__ = ["PSS_ENFORCE_LABEL", "render_namespace"]
+
+PSS_ENFORCE_LABEL = "pod-security.kubernetes.io/enforce"
 
 
 def render_namespace(
@@ -33,10 +35,16 @@ def render_namespace(
         revision: Istio revision to pin the namespace to (``istio.io/rev``). Default: none (the
             pods' own labels decide).
 
+    The label ``pod-security.kubernetes.io/enforce: restricted`` (Pod Security admission) is set
+    unless ``labels`` sets it. Default: ``restricted``.
+
     Returns:
         The Namespace as a plain dict.
     """
     merged = standard_labels(name, "gateway-namespace", labels)
+    # The API server then refuses any pod here that fails the restricted profile, whoever creates
+    # it; the gateway pods pass it before and after injection (tests/test_pod_security.py).
+    merged.setdefault(PSS_ENFORCE_LABEL, "restricted")
     if revision is not None:
         merged[REVISION_LABEL] = revision
     return manifest("v1", "Namespace", object_meta(name, None, merged))

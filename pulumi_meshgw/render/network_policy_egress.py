@@ -35,7 +35,14 @@ ISTIOD_XDS_PORT = 15012
 """istiod's xDS and certificate-signing port (mutual TLS): all a proxy needs from the control plane."""
 
 _NAMESPACE_NAME_LABEL = "kubernetes.io/metadata.name"
-_ANYWHERE = ("0.0.0.0/0", "::/0")
+_ANYWHERE = {
+    # Link-local is never an external destination, and it is where clouds serve instance metadata
+    # and credentials (169.254.169.254; AWS also serves it at fd00:ec2::254, which is not
+    # link-local, so it is listed on its own). The egress gateway forwards for many clients: it
+    # must not become their way to the node's cloud identity.
+    "0.0.0.0/0": ["169.254.0.0/16"],
+    "::/0": ["fd00:ec2::254/128", "fe80::/10"],
+}
 
 
 @dataclass(frozen=True)
@@ -142,9 +149,10 @@ def render_gateway_network_policy(
     - the metrics ports 15020 and 15090 from any pod in the cluster.
 
     Egress: DNS, istiod on 15012, and the external destinations' ports to any address (IPv4 and
-    IPv6). A NetworkPolicy cannot name hosts, so "which host" is enforced by the Gateway, the routes
-    and the AuthorizationPolicy, and "which addresses" belongs to the cloud firewall or NAT of the
-    egress node pool.
+    IPv6) except link-local (169.254.0.0/16, fe80::/10) and AWS's IPv6 metadata address, where
+    clouds serve instance metadata and credentials. A NetworkPolicy cannot name hosts, so "which
+    host" is enforced by the Gateway, the routes and the AuthorizationPolicy, and "which addresses"
+    belongs to the cloud firewall or NAT of the egress node pool.
 
     Args:
         workload: The gateway workload (selector and labels).
@@ -164,7 +172,10 @@ def render_gateway_network_policy(
     egress: list[dict[str, Any]] = [
         _dns_rule(),
         {"to": [_namespace(istio_namespace)], "ports": _tcp([ISTIOD_XDS_PORT])},
-        {"to": [{"ipBlock": {"cidr": c}} for c in _ANYWHERE], "ports": _tcp(external_ports)},
+        {
+            "to": [{"ipBlock": {"cidr": c, "except": list(ex)}} for c, ex in _ANYWHERE.items()],
+            "ports": _tcp(external_ports),
+        },
     ]
     spec = {
         "podSelector": {"matchLabels": dict(sorted(workload.selector_labels.items()))},

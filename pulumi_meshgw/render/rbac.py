@@ -6,16 +6,22 @@ from ..spec.workload import WorkloadSpec
 from ._meta import Manifest, manifest, object_meta
 from .deployment import workload_labels
 
-__all__ = ["render_role", "render_role_binding"]
+__all__ = ["CHECKOV_SKIP", "render_role", "render_role_binding"]
 
 _RBAC = "rbac.authorization.k8s.io/v1"
+
+CHECKOV_SKIP = "checkov.io/skip1"
+_SKIP_REASON = (
+    "CKV2_K8S_5=istiod serves this workload's TLS credentials only after a SubjectAccessReview "
+    "that its ServiceAccount may list secrets in its namespace"
+)
 
 
 def render_role(spec: WorkloadSpec) -> Manifest:
     """Render the Role (``rbac.authorization.k8s.io/v1``), named after the ServiceAccount.
 
-    Exactly one rule: ``get``, ``watch`` and ``list`` on ``secrets`` in the core group, in the pod
-    namespace only.
+    Exactly one rule: ``list`` on ``secrets`` in the core group, in the pod namespace only. It is
+    rendered only for workloads that serve a credential (see ``render_workload``).
 
     Args:
         spec: A managed workload.
@@ -31,11 +37,12 @@ def render_role(spec: WorkloadSpec) -> Manifest:
             {
                 # The proxy never calls the API server itself: istiod reads the certificate secret
                 # for it, but only after a SubjectAccessReview that this ServiceAccount may `list
-                # secrets` in the pod's namespace (SDS authorization, pilot/pkg/credentials/kube).
-                # Without this rule every credentialName of the Gateway is refused.
+                # secrets` in the pod's namespace (SDS authorization, Authorize() in
+                # pilot/pkg/credentials/kube/secrets.go). That review asks for `list` alone; the
+                # pods hold no API token (automountServiceAccountToken: false) to use it with.
                 "apiGroups": [""],
                 "resources": ["secrets"],
-                "verbs": ["get", "watch", "list"],
+                "verbs": ["list"],
             }
         ],
     )
@@ -47,13 +54,16 @@ def render_role_binding(spec: WorkloadSpec) -> Manifest:
     Args:
         spec: A managed workload.
 
+    The annotation ``checkov.io/skip1`` records, on the object checkov reports (its CKV2_K8S_5
+    flags any binding that lets a ServiceAccount read Secrets), why this one is needed.
+
     Returns:
         The RoleBinding as a plain dict (same name as the Role and the ServiceAccount).
     """
     return manifest(
         _RBAC,
         "RoleBinding",
-        object_meta(spec.name, spec.namespace, workload_labels(spec)),
+        object_meta(spec.name, spec.namespace, workload_labels(spec), {CHECKOV_SKIP: _SKIP_REASON}),
         roleRef={"apiGroup": "rbac.authorization.k8s.io", "kind": "Role", "name": spec.name},
         # The chart leaves the subject namespace empty (it defaults to the binding's); it is spelled
         # out here so the binding reads unambiguously in a diff.

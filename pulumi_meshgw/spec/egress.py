@@ -41,10 +41,11 @@ from pydantic import (
     model_validator,
 )
 
+from ..constants import ROOT_NAMESPACE, SYSTEM_NAMESPACES
 from ._base import NestedProblems, SpecModel, dns_label, dns_subdomain, problems_from_validation_error
 from .addressing import NatLookup, parse_ip, parse_network
 from .istio import CertificateSource, is_ip, validate_route_host
-from .workload import Exposure, WorkloadSpec
+from .workload import Exposure, WorkloadSpec, reserved_namespace_problem
 
 __all__ = [
     "EGRESS_OVERRIDE_KINDS",
@@ -535,7 +536,10 @@ class EgressGatewaySpec(SpecModel):
     @field_validator("namespace")
     @classmethod
     def _ns(cls, v: str) -> str:
-        return dns_label(v, "namespace")
+        reserved = reserved_namespace_problem(dns_label(v, "namespace"), ROOT_NAMESPACE, "istio-egress")
+        if reserved is not None:
+            raise ValueError(reserved)
+        return v
 
     @field_validator("client_namespaces")
     @classmethod
@@ -593,10 +597,42 @@ class EgressGatewaySpec(SpecModel):
     @model_validator(mode="after")
     def _coherent(self) -> EgressGatewaySpec:
         problems = self._destination_problems()
+        problems.extend(self._namespace_problems())
         if problems:
             raise NestedProblems(problems)
         self._workload_spec = _workload_spec(self.workload, self.name, self.namespace)
         return self
+
+    def _namespace_problems(self) -> list[tuple[tuple[str | int, ...], str]]:
+        """The gateway may not run in the root namespace (``enforcement.istioNamespace``) or
+        kube-system, and no client namespace may be one of them: the namespace-wide ``Sidecar
+        default`` rendered there would be, in the root namespace, the default Sidecar of every
+        namespace of the mesh, and the client NetworkPolicy would cut istiod (or CoreDNS) off."""
+        root = self.enforcement.istio_namespace
+        problems: list[tuple[tuple[str | int, ...], str]] = []
+        if self.namespace == root:  # a configured root; istio-system is refused by the field
+            reason = reserved_namespace_problem(self.namespace, root, "istio-egress")
+            problems.append((("namespace",), reason or ""))
+        locked = self.enforcement.sidecar or self.enforcement.network_policy
+        reserved = {root, ROOT_NAMESPACE, *SYSTEM_NAMESPACES}
+        if not locked:
+            return problems
+        why = (
+            "{ns!r} is the control plane's or the cluster's own namespace, where the client "
+            "lock-down must not go: a namespace-wide Sidecar in Istio's root namespace becomes the "
+            "default Sidecar of every namespace of the mesh, and the NetworkPolicy would cut istiod "
+            "and CoreDNS off; remove it, or turn enforcement.sidecar and enforcement.networkPolicy off"
+        )
+        for i, d in enumerate(self.destinations):
+            for j, src in enumerate(d.sources):
+                if src.namespace in reserved:
+                    problems.append(
+                        (("destinations", i, "sources", j, "namespace"), why.format(ns=src.namespace))
+                    )
+        for k, ns in enumerate(self.client_namespaces):
+            if ns in reserved:
+                problems.append((("clientNamespaces", k), why.format(ns=ns)))
+        return problems
 
     def _destination_problems(self) -> list[tuple[tuple[str | int, ...], str]]:
         """Within one gateway: one destination per host and port, one kind of traffic per port."""
@@ -694,7 +730,14 @@ class EgressGatewaySpec(SpecModel):
 
 
 def _workload_spec(fields: dict[str, Any], name: str, namespace: str) -> WorkloadSpec:
-    raw = {**fields, "name": name, "namespace": namespace, "exposure": Exposure.CLUSTER.value}
+    # The egress gateway renders its own NetworkPolicy (render/network_policy_egress.py).
+    raw = {
+        **fields,
+        "name": name,
+        "namespace": namespace,
+        "exposure": Exposure.CLUSTER.value,
+        "networkPolicy": {"enabled": False},
+    }
     return WorkloadSpec.model_validate(raw)
 
 

@@ -13,6 +13,7 @@ from typing import Any, Literal
 
 from pydantic import Field, field_validator, model_validator
 
+from ..constants import ROOT_NAMESPACE, SYSTEM_NAMESPACES
 from ._base import NestedProblems, SpecModel, dns_label, dns_subdomain
 from .addressing import AddressSpec
 from .quantity import parse_quantity
@@ -25,10 +26,13 @@ __all__ = [
     "Exposure",
     "ExternalWorkload",
     "NetworkPolicySettings",
+    "PodSecurityCheck",
+    "PortMapping",
     "ResourceQuantities",
     "Resources",
     "ServiceSettings",
     "WorkloadSpec",
+    "reserved_namespace_problem",
 ]
 
 
@@ -154,19 +158,51 @@ class Resources(SpecModel):
 
 
 class NetworkPolicySettings(SpecModel):
-    """A NetworkPolicy on the gateway pods. Default: off (as in the chart).
+    """A NetworkPolicy on the gateway pods. Default: on (the chart's is off).
 
-    When on: ingress only on the Service's target ports, the status port 15021 and the metrics ports
-    15020/15090; egress only to DNS, istiod, and pods inside the cluster (plus ``egressCidrs``). It
-    is off by default because the egress an ingress gateway needs depends on its routes: a route to
-    an external backend would otherwise fail with a 503.
+    Ingress only on the Service's target ports, the status port 15021 and the metrics ports
+    15020/15090; egress only to DNS, istiod (15012 in istio-system), the namespaces of the
+    destinations of the routes bound to the workload's Gateways (every namespace when the routes
+    are not known, as for a workload created without its Gateways), and ``egressCidrs``. A route
+    to a host outside the cluster needs its addresses in ``egressCidrs``; without them the
+    planner refuses the config (MGW0158) instead of letting the requests fail with 503.
     """
 
-    enabled: bool = False
+    enabled: bool = True
     egress_cidrs: list[str] = Field(default_factory=list)
     """Extra destinations outside the cluster the gateway may reach. Default: none."""
     metrics_namespaces: list[str] = Field(default_factory=list)
     """Namespaces allowed to scrape 15020/15090. Default: empty, meaning any namespace."""
+
+
+class PortMapping(SpecModel):
+    """One port of the Service in front of an external workload: what clients connect to
+    (``port``) and what the gateway container listens on (``targetPort``)."""
+
+    port: int = Field(ge=1, le=65535)
+    target_port: int = Field(ge=1, le=65535)
+
+
+PodSecurityCheck = Literal[
+    "hostNamespaces",
+    "privileged",
+    "capabilities_baseline",
+    "hostPathVolumes",
+    "hostPorts",
+    "appArmorProfile",
+    "seLinuxOptions",
+    "procMount",
+    "seccompProfile_baseline",
+    "sysctls",
+    "volumeTypes_restricted",
+    "allowPrivilegeEscalation",
+    "runAsNonRoot",
+    "runAsUser",
+    "seccompProfile_restricted",
+    "capabilities_restricted",
+]
+"""A check of the Pod Security admission controller (``k8s.io/pod-security-admission/policy``),
+by its identifier."""
 
 
 class ExternalWorkload(SpecModel):
@@ -176,13 +212,73 @@ class ExternalWorkload(SpecModel):
     labels: dict[str, str] = Field(min_length=1)
     service_name: str | None = None
     """The Service in front of it, if known; used for port checks. Default: unknown."""
-    service_ports: list[int] | None = None
-    """The Service's ports (or target ports), if known. Default: unknown (port checks are skipped)."""
+    service_ports: list[int | PortMapping] | None = None
+    """The Service's ports, if known: ``{port, targetPort}`` pairs, or bare numbers where the
+    container listens on the Service port itself (``443`` means ``{port: 443, targetPort: 443}``).
+    AuthorizationPolicies match the container port, so the library renders the ``targetPort``.
+    Istio's stock ``istio-ingressgateway`` (istioctl/operator install) maps 80->8080 and
+    443->8443: declare it as ``[{port: 80, targetPort: 8080}, {port: 443, targetPort: 8443}]``.
+    A bare number below 1024 is refused under a port-scoped policy (firewall, JWT, external
+    authorization), because such ports are commonly remapped. Default: unknown (port checks are
+    skipped, and port-scoped policies are refused)."""
 
     @field_validator("namespace")
     @classmethod
     def _ns(cls, v: str) -> str:
         return dns_label(v, "namespace")
+
+    @property
+    def port_numbers(self) -> list[int] | None:
+        """The Service's port and target port numbers (a Gateway server may name either, as
+        Istio's IST0162 check reads them), sorted; None when unknown."""
+        if self.service_ports is None:
+            return None
+        numbers: set[int] = set()
+        for p in self.service_ports:
+            numbers.update((p.port, p.target_port) if isinstance(p, PortMapping) else (p,))
+        return sorted(numbers)
+
+    def target_port(self, port: int) -> int | None:
+        """The container port behind Service ``port``, or None when it is not declared."""
+        for p in self.service_ports or []:
+            if isinstance(p, PortMapping) and p.port == port:
+                return p.target_port
+            if p == port:
+                return port
+        return None
+
+
+# Load-balancer annotations and the values that keep it private (render/service.py sets them for
+# exposure 'internal'); any other value of one of them makes it internet-facing.
+_PRIVATE_LB: dict[str, tuple[str, ...]] = {
+    "service.beta.kubernetes.io/aws-load-balancer-scheme": ("internal",),
+    "service.beta.kubernetes.io/aws-load-balancer-internal": ("true", "0.0.0.0/0"),
+    "networking.gke.io/load-balancer-type": ("Internal",),
+    "cloud.google.com/load-balancer-type": ("Internal",),
+    "service.beta.kubernetes.io/azure-load-balancer-internal": ("true",),
+}
+
+
+def reserved_namespace_problem(namespace: str, root: str, default: str = "istio-ingress") -> str | None:
+    """Why gateway pods may not run in ``namespace``, or None.
+
+    The mesh root namespace (``root``) holds the mesh CA key, which the gateway's Secret-reading
+    Role would let it read, and a selector-based policy there applies mesh-wide;
+    ``kube-system`` holds the cluster's own credentials. PeerAuthentication refuses the root
+    namespace the same way.
+    """
+    if namespace == root:
+        return (
+            f"{namespace!r} is Istio's root namespace: the gateway's Role would let it read every "
+            "Secret there (including the mesh CA key), and policies selecting its pods would apply "
+            f"mesh-wide; run gateways in a namespace of their own (Default: {default})"
+        )
+    if namespace in SYSTEM_NAMESPACES:
+        return (
+            f"{namespace!r} holds the cluster's own credentials, which the gateway's Role would let it "
+            f"read; run gateways in a namespace of their own (Default: {default})"
+        )
+    return None
 
 
 class WorkloadSpec(SpecModel):
@@ -234,6 +330,12 @@ class WorkloadSpec(SpecModel):
     overrides: dict[str, dict[str, Any]] = Field(default_factory=dict)
     """Escape hatch: per kind (``Deployment``, ``Service``, ...), a mapping deep-merged into the
     rendered object. Default: none."""
+    pod_security_exceptions: list[PodSecurityCheck] = Field(default_factory=list)
+    """Pod Security Standards ``restricted`` checks the pods may fail, by the admission
+    controller's identifier (``hostNamespaces``, ``privileged``, ``hostPathVolumes``,
+    ``capabilities_restricted``, ...). Gateway pods are rendered to pass every check; an
+    ``overrides`` entry that breaks one is an error (MGW0157) unless it is listed here, so that
+    weakening the pods is always a written decision (docs/security.md). Default: none."""
     address: AddressSpec | None = None
     """A fixed load-balancer address, in the cloud's annotation form (``aws``, ``gcp``, ``azure``,
     ``metallb``) or allocated from ``meshgw:addressPools`` (``pool``); see docs/addressing.md.
@@ -291,6 +393,11 @@ class WorkloadSpec(SpecModel):
                 "annotation that keeps it private; without it most providers make it public"
             )
         problems: list[tuple[tuple[str | int, ...], str]] = []
+        if self.exposure is Exposure.INTERNAL:
+            problems.extend(self._public_annotations())
+        reserved = reserved_namespace_problem(self.namespace, ROOT_NAMESPACE)
+        if reserved is not None:
+            problems.append((("namespace",), reserved))
         if self.exposure is Exposure.CLUSTER:
             for fname, alias in (
                 ("load_balancer_source_ranges", "loadBalancerSourceRanges"),
@@ -319,6 +426,27 @@ class WorkloadSpec(SpecModel):
             raise NestedProblems(problems)
         return self
 
+    def _public_annotations(self) -> list[tuple[tuple[str | int, ...], str]]:
+        """Annotations that would make an ``internal`` load balancer internet-facing."""
+        meta = self.overrides.get("Service", {}).get("metadata", {})
+        sources: list[tuple[tuple[str | int, ...], Any]] = [
+            (("service", "annotations"), self.service.annotations),
+            (("overrides", "Service", "metadata", "annotations"), meta.get("annotations") or {}),
+        ]
+        out: list[tuple[tuple[str | int, ...], str]] = []
+        for path, given in sources:
+            for key, private in _PRIVATE_LB.items():
+                value = given.get(key) if isinstance(given, dict) else None
+                if value is not None and str(value) not in private:
+                    out.append(
+                        (
+                            (*path, key),
+                            f"{value!r} makes the load balancer of exposure 'internal' reachable from the "
+                            "internet; use exposure 'public' if that is meant, or remove the annotation",
+                        )
+                    )
+        return out
+
     @property
     def is_external(self) -> bool:
         return self.external is not None
@@ -334,6 +462,17 @@ class WorkloadSpec(SpecModel):
         if self.external is not None:
             return dict(self.external.labels)
         return {"app": self.name, "istio": self.name.removeprefix("istio-")}
+
+    def target_port(self, port: int) -> int | None:
+        """The container port behind Service port ``port``: what AuthorizationPolicy
+        ``to.operation.ports`` must name (Istio matches the port the gateway pod listens on,
+        ``pilot/pkg/security/authz/model``). The port itself for a managed workload (its Service
+        maps every Gateway port to the same container port); for an external one, its declared
+        ``servicePorts`` mapping, or None when unknown.
+        """
+        if self.external is None:
+            return port
+        return self.external.target_port(port)
 
     @property
     def min_replicas(self) -> int:
