@@ -7,9 +7,9 @@ any Kubernetes and Istio objects, ours or a user's, and runs, per object and the
    (:mod:`.schema`; IST0106, MGW0106);
 2. Istio's admission rules that the schemas do not enforce, and DNS-1123 names (:mod:`.admission`;
    IST0106, IST0133, MGW0106);
-3. the cross-object checks of :class:`~.index.MeshIndex` (IST0101, IST0109, IST0112, IST0128,
-   IST0129, IST0132, IST0134, IST0138, IST0145, IST0146, IST0162, MGW0132, MGW0201, MGW0202,
-   MGW0204, MGW0205);
+3. the cross-object analyzers of :mod:`.analyzers` (one module per concern: gateway,
+   virtualservice, destinationrule, serviceentry, authz, injection), over one
+   :class:`~.index.MeshIndex` built once per input;
 4. the egress-gateway consistency checks (:mod:`.egress`; MGW0301-MGW0306);
 5. checks that need the whole set at once: the same object twice (MGW0107), and egress client
    namespaces left without a lock-down (MGW0203).

@@ -1,0 +1,301 @@
+"""VirtualService analyzers: each route against its gateways, hosts and destinations.
+
+After Istio's ``pkg/config/analysis/analyzers/virtualservice/`` (``gateways.go``: gateway missing,
+IST0101, host not served, IST0132; ``destinationhosts.go``: destination host and port, IST0101 and
+IST0112; ``destinationrules.go``: subset undefined, IST0101; ``conflictingmeshgatewayhosts.go``:
+one host routed twice for the mesh, IST0109). Our own: MGW0132 (exportTo hides the route from its
+gateway), MGW0205 (route lists the bound servers never use), MGW0202 (ServiceEntry visible where
+the egress route is not).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from .._access import Key, Manifest, integer, key_of, mapping, seq, text
+from ..diagnostics import Diagnostic, Level
+from ..hosts import fqdn
+from ..index import (
+    GATEWAY_API_GROUP,
+    ISTIO_NETWORKING_GROUP,
+    GatewayInfo,
+    MeshIndex,
+    ServerInfo,
+    gateway_ref,
+    visible,
+)
+from ._base import Analyzer
+from ._base import diag as _diag
+
+
+def _check_virtual_service(index: MeshIndex, obj: Manifest) -> list[Diagnostic]:
+    key = key_of(obj)
+    ns = key[1]
+    spec = mapping(obj.get("spec"))
+    out: list[Diagnostic] = []
+    gateways = spec.get("gateways")
+    refs = [r for r in seq(gateways) if isinstance(r, str)] if gateways is not None else ["mesh"]
+    hosts = [h for h in seq(spec.get("hosts")) if isinstance(h, str)]
+    export_to = spec.get("exportTo")
+    bound: list[GatewayInfo] = []
+    for i, ref in enumerate(refs):
+        if ref == "mesh":
+            continue
+        gns, gname = gateway_ref(ref, ns)
+        gw = index.gateways.get((gns, gname))
+        if gw is None:
+            others = sorted(index.gateway_names.get(gname, set()))
+            hint = (
+                f"; did you mean {', '.join(f'{o}/{gname}' for o in others)}?"
+                if others
+                else "; declare the Gateway before the routes that bind to it, or declare it as "
+                "an external Gateway"
+            )
+            out.append(
+                _diag(
+                    key,
+                    "IST0101",
+                    Level.ERROR,
+                    f"spec.gateways[{i}]",
+                    f"gateway {gns}/{gname} does not exist in this program{hint}",
+                )
+            )
+            continue
+        bound.append(gw)
+        if export_to is not None and not _exported(seq(export_to), ns, gw.namespace):
+            out.append(
+                _diag(
+                    key,
+                    "MGW0132",
+                    Level.ERROR,
+                    "spec.exportTo",
+                    f"exportTo {list(seq(export_to))} hides this route from gateway {gw.ref}; add "
+                    f"{gw.namespace!r} or '*' to exportTo",
+                )
+            )
+    mesh_bound = "mesh" in refs
+    for i, host in enumerate(hosts):
+        if bound and not any(_serves(index, gw, ns, host) for gw in bound):
+            names = ", ".join(g.ref for g in bound)
+            served = sorted({h for g in bound for s in g.servers for _, h in s.hosts})
+            shown = ", ".join(served[:5]) + (f" and {len(served) - 5} more" if len(served) > 5 else "")
+            out.append(
+                _diag(
+                    key,
+                    "IST0132",
+                    Level.WARNING if mesh_bound else Level.ERROR,
+                    f"spec.hosts[{i}]",
+                    f"host {host!r} is not served by the bound gateway(s) {names} (they serve "
+                    f"{shown}), so requests for it get a 404; add it to a server's "
+                    "hosts or bind a Gateway that serves it",
+                )
+            )
+        if mesh_bound:
+            prev = index.mesh_hosts.get(fqdn(host, ns))
+            if prev is not None and prev != key:
+                out.append(
+                    _diag(
+                        key,
+                        "IST0109",
+                        Level.ERROR,
+                        f"spec.hosts[{i}]",
+                        f"host {host!r} is already routed for the mesh by VirtualService "
+                        f"{prev[1]}/{prev[2]}; sidecars merge them unpredictably. Put both in one "
+                        "VirtualService",
+                    )
+                )
+            else:
+                index.mesh_hosts[fqdn(host, ns)] = key
+    out.extend(_check_route_kinds(index, key, spec, ns, hosts, bound))
+    if mesh_bound and bound:
+        out.extend(_check_egress_visibility(index, key, hosts, export_to, bound))
+    out.extend(_check_destinations(index, key, spec))
+    return out
+
+
+def _serves(index: MeshIndex, gw: GatewayInfo, vs_ns: str, host: str) -> bool:
+    if not gw.hosts_known:
+        return True
+    for _, (hns, _srv) in gw.served.intersecting(host):
+        if hns in ("*", vs_ns) or (hns == "." and vs_ns == gw.namespace):
+            return True
+    return False
+
+
+def _check_route_kinds(
+    index: MeshIndex, key: Key, spec: Mapping[str, Any], ns: str, hosts: list[str], bound: list[GatewayInfo]
+) -> list[Diagnostic]:
+    """MGW0205: the route lists this VirtualService has are none of those its servers use."""
+    blocks = [b for b in ("http", "tls", "tcp") if seq(spec.get(b))]
+    if not blocks or not bound:
+        return []
+    needed: dict[str, tuple[GatewayInfo, ServerInfo]] = {}
+    for host in hosts:
+        for gw in bound:
+            for _, (hns, srv) in gw.served.intersecting(host):
+                if not (hns in ("*", ns) or (hns == "." and ns == gw.namespace)):
+                    continue
+                block = srv.route_block
+                if block is not None:
+                    needed.setdefault(block, (gw, srv))
+    if not needed or needed.keys() & set(blocks):
+        return []
+    parts = []
+    for block, (gw, srv) in sorted(needed.items()):
+        mode = (
+            f" {srv.tls_mode or 'PASSTHROUGH (mode omitted)'}" if srv.has_tls or srv.protocol == "TLS" else ""
+        )
+        parts.append(
+            f"{gw.ref} servers[{srv.index}] ({srv.protocol}{mode} on port {srv.number}) uses {block}"
+        )
+    want = " or ".join(sorted(needed))
+    return [
+        _diag(
+            key,
+            "MGW0205",
+            Level.ERROR,
+            f"spec.{blocks[0]}",
+            f"this VirtualService only has {', '.join(blocks)} routes, which the servers it binds "
+            f"never apply: {'; '.join(parts)}. Requests for its hosts find no route; write the "
+            f"routes as {want} (TLS passthrough is routed by tls with sniHosts, terminated TLS by "
+            "tcp, HTTP and terminated HTTPS by http)",
+        )
+    ]
+
+
+def _check_egress_visibility(
+    index: MeshIndex, key: Key, hosts: list[str], export_to: Any, bound: list[GatewayInfo]
+) -> list[Diagnostic]:
+    """MGW0202: a ServiceEntry shows an egress host to namespaces the egress route does not."""
+    route_ns = visible(export_to, key[1])
+    if route_ns is None:
+        return []
+    out: list[Diagnostic] = []
+    via = ", ".join(g.ref for g in bound)
+    for host in hosts:
+        for se in index.entries.get(host, []):
+            se_key = key_of(se)
+            seen = visible(mapping(se.get("spec")).get("exportTo"), se_key[1])
+            extra = "all namespaces" if seen is None else ", ".join(sorted(seen - route_ns))
+            if seen is not None and not seen - route_ns:
+                continue
+            out.append(
+                _diag(
+                    se_key,
+                    "MGW0202",
+                    Level.WARNING,
+                    "spec.exportTo",
+                    f"this ServiceEntry makes {host!r} known in {extra}, but the egress route "
+                    f"VirtualService {key[1]}/{key[2]} (through gateway {via}) is only exported to "
+                    f"{', '.join(sorted(route_ns)) or 'no namespace'}; sidecars elsewhere send {host} "
+                    "straight out and bypass the egress gateway. Give the ServiceEntry the route's "
+                    "exportTo",
+                )
+            )
+    return out
+
+
+def _check_destinations(index: MeshIndex, key: Key, spec: Mapping[str, Any]) -> list[Diagnostic]:
+    out: list[Diagnostic] = []
+    for block in ("http", "tcp", "tls"):
+        for r, raw_rule in enumerate(seq(spec.get(block))):
+            rule = mapping(raw_rule)
+            dests = [
+                (f"spec.{block}[{r}].route[{d}].destination", mapping(mapping(x).get("destination")))
+                for d, x in enumerate(seq(rule.get("route")))
+            ]
+            if block == "http":
+                if isinstance(rule.get("mirror"), Mapping):
+                    dests.append((f"spec.{block}[{r}].mirror", rule["mirror"]))
+                for m, mirror in enumerate(seq(rule.get("mirrors"))):
+                    dest = mapping(mapping(mirror).get("destination"))
+                    dests.append((f"spec.{block}[{r}].mirrors[{m}].destination", dest))
+            for path, dest in dests:
+                out.extend(_check_destination(index, key, path, dest))
+    return out
+
+
+def _check_destination(index: MeshIndex, key: Key, path: str, dest: Mapping[str, Any]) -> list[Diagnostic]:
+    host = text(dest.get("host"))
+    if not host:
+        return []
+    out: list[Diagnostic] = []
+    full = fqdn(host, key[1])
+    subset = text(dest.get("subset"))
+    if subset and subset not in index.subsets.get(full, set()):
+        known = sorted(index.subsets.get(full, set()))
+        fix = (
+            f"defined subsets: {', '.join(known)}"
+            if known
+            else "no DestinationRule in this program defines subsets for it"
+        )
+        out.append(
+            _diag(
+                key,
+                "IST0101",
+                Level.ERROR,
+                f"{path}.subset",
+                f"subset {subset!r} of host {host!r} is not defined ({fix}); requests "
+                "routed to it fail with 503. Add the subset to a DestinationRule for "
+                f"{full}",
+            )
+        )
+    info = index.host_info(full)
+    if info is None or info.ports is None:
+        return out  # a host we do not know: nothing to say about its ports
+    ports = sorted(info.ports)
+    where = ", ".join(dict.fromkeys(info.sources))
+    port = integer(mapping(dest.get("port")).get("number"))
+    if "port" not in dest and len(ports) > 1:
+        out.append(
+            _diag(
+                key,
+                "IST0112",
+                Level.ERROR,
+                f"{path}.port",
+                f"host {host!r} has several ports ({', '.join(map(str, ports))}, from {where}), so "
+                "Istio cannot tell which one to send to; set port.number",
+            )
+        )
+    elif port is not None and port not in info.ports:
+        out.append(
+            _diag(
+                key,
+                "IST0101",
+                Level.ERROR,
+                f"{path}.port.number",
+                f"port {port} is not a port of {host!r} ({where} has "
+                f"{', '.join(map(str, ports)) or 'no ports'}), so requests find no upstream and "
+                "fail with 503; use one of those ports or add the port to the Service",
+            )
+        )
+    return out
+
+
+# AuthorizationPolicy -------------------------------------------------------------------------
+
+
+def _exported(export_to: Sequence[Any], vs_ns: str, gw_ns: str) -> bool:
+    for e in export_to:
+        if e == "*" or e == gw_ns or (e == "." and vs_ns == gw_ns):
+            return True
+    return False
+
+
+ANALYZER = Analyzer(
+    name="virtualservice",
+    subjects=frozenset({(ISTIO_NETWORKING_GROUP, "VirtualService")}),
+    inputs=frozenset(
+        {
+            (ISTIO_NETWORKING_GROUP, "VirtualService"),
+            (ISTIO_NETWORKING_GROUP, "Gateway"),
+            (GATEWAY_API_GROUP, "Gateway"),
+            (ISTIO_NETWORKING_GROUP, "DestinationRule"),
+            (ISTIO_NETWORKING_GROUP, "ServiceEntry"),
+            ("", "Service"),
+        }
+    ),
+    codes=frozenset({"IST0101", "IST0109", "IST0112", "IST0132", "MGW0132", "MGW0202", "MGW0205"}),
+    check=_check_virtual_service,
+)

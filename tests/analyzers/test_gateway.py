@@ -1,0 +1,53 @@
+"""Gateway analyzer (:mod:`pulumi_meshgw.analysis.analyzers.gateway`): conflicts, certificates."""
+
+from __future__ import annotations
+
+from pulumi_meshgw.analysis import Level, MeshIndex
+
+from ._objects import gateway, meta, service, workload
+
+
+def test_first_claim_wins_and_rechecking_is_harmless() -> None:
+    index = MeshIndex()
+    index.add([workload(), service()])
+    first, second = gateway("a", ["*.example.com"]), gateway("b", ["shop.example.com"])
+    assert index.check([first]) == []
+    assert index.check([first]) == []  # a Gateway never conflicts with itself
+    (conflict,) = index.check([second])
+    assert (conflict.code, conflict.name, conflict.path) == ("IST0145", "b", "spec.servers[0].hosts")
+    assert "Gateway istio-ingress/a ('*.example.com')" in conflict.message
+
+
+def test_same_host_on_another_port_or_workload_is_fine() -> None:
+    index = MeshIndex()
+    index.add([workload(), service(), workload("other"), service("other")])
+    other = gateway("c", ["shop.example.com"])
+    other["spec"]["selector"] = {"istio": "other"}
+    assert (
+        index.check([gateway("a", ["shop.example.com"]), gateway("b", ["shop.example.com"], port=443), other])
+        == []
+    )
+
+
+def test_workloads_are_found_by_label_and_namespace() -> None:
+    index = MeshIndex()
+    index.add([workload("a", "ns1", tier="edge"), workload("b", "ns2", tier="edge")])
+    assert [w.name for w in index.workloads_for({"tier": "edge"})] == ["a", "b"]
+    assert [w.name for w in index.workloads_for({"tier": "edge"}, "ns2")] == ["b"]
+    assert index.workloads_for({"tier": "edge", "istio": "a"})[0].name == "a"
+    assert index.workloads_for({}) == []
+
+
+def test_certificate_reuse_is_ist0138() -> None:
+    index = MeshIndex()
+    index.add([workload(), service(), {"apiVersion": "v1", "kind": "Secret", "metadata": meta("cert")}])
+    tls = {"mode": "SIMPLE", "credentialName": "cert"}
+    a = gateway("a", ["a.example.com"], port=443, tls=tls)
+    b = gateway("b", ["b.example.com"], port=443, tls=tls)
+    assert index.check([a]) == []
+    (reuse,) = index.check([b])
+    assert (reuse.code, reuse.level, reuse.path) == (
+        "IST0138",
+        Level.WARNING,
+        "spec.servers[0].tls.credentialName",
+    )
