@@ -51,3 +51,15 @@ def test_certificate_reuse_is_ist0138() -> None:
         Level.WARNING,
         "spec.servers[0].tls.credentialName",
     )
+
+
+def test_port_not_on_service_is_an_error_only_when_a_service_fronts_the_pods() -> None:
+    index = MeshIndex()
+    index.add([workload(), service(ports=(80,))])
+    (err,) = index.check([gateway("a", ["a.example.com"], port=8443)])
+    assert (err.code, err.level, err.path) == ("IST0162", Level.ERROR, "spec.servers[0].port.number")
+    lonely = MeshIndex()
+    lonely.add([workload()])
+    (warn,) = lonely.check([gateway("a", ["a.example.com"], port=8443)])
+    assert (warn.code, warn.level) == ("IST0162", Level.WARNING)
+    assert "no Service in this input selects workload istio-ingress/ingress" in warn.message

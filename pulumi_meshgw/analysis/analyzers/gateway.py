@@ -77,21 +77,11 @@ def _check_gateway(index: MeshIndex, obj: Manifest) -> list[Diagnostic]:
         )
     for w in matched:
         ports = index.service_ports(w)
+        fronted = not w.managed or bool(index.services_for(w))
         exposed = [s for s in index.services_for(w) if _internet_facing(s)] if w.managed else []
         for srv in gw.servers:
-            path = f"spec.servers[{srv.index}]"
             if ports is not None and srv.number is not None and srv.number not in ports:
-                out.append(
-                    _diag(
-                        key,
-                        "IST0162",
-                        Level.ERROR,
-                        f"{path}.port.number",
-                        f"port {srv.number} is not a port of the Service in front of workload "
-                        f"{w.namespace}/{w.name} (ports: {sorted(ports) or 'none'}); add it to the "
-                        "workload's Service ports or use one of those",
-                    )
-                )
+                out.append(_port_not_on_service(key, w, srv, ports, fronted))
             for cred in srv.credential_names:
                 out.extend(_check_credential(index, key, gw, w, srv, cred))
             if srv.number is not None:
@@ -188,6 +178,35 @@ def _check_conflicts(
 
 
 # VirtualService ----------------------------------------------------------------------------
+
+
+def _port_not_on_service(
+    key: Key, w: WorkloadInfo, srv: ServerInfo, ports: set[int], fronted: bool
+) -> Diagnostic:
+    """IST0162 (``analyzers/gateway/gateway.go``): the server's port is neither a port nor a target
+    port of a Service in front of the pods. Istio reports it as a warning in every case; here it is
+    an error when Services front the pods (the port is then unreachable from outside) and a warning
+    when none does (the Service may be managed elsewhere)."""
+    path = f"spec.servers[{srv.index}].port.number"
+    if not fronted:
+        return _diag(
+            key,
+            "IST0162",
+            Level.WARNING,
+            path,
+            f"no Service in this input selects workload {w.namespace}/{w.name}, so nothing forwards "
+            f"port {srv.number} to it; add a Service with that port, or declare the workload with "
+            "its Service ports",
+        )
+    return _diag(
+        key,
+        "IST0162",
+        Level.ERROR,
+        path,
+        f"port {srv.number} is not a port of the Service in front of workload "
+        f"{w.namespace}/{w.name} (ports: {sorted(ports) or 'none'}); add it to the "
+        "workload's Service ports or use one of those",
+    )
 
 
 def _check_exposure(key: Key, w: WorkloadInfo, srv: ServerInfo, svc: Manifest) -> list[Diagnostic]:
