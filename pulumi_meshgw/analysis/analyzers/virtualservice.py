@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from ...spec.istio import weight_split
 from .._access import Key, Manifest, integer, key_of, mapping, seq, text
 from ..diagnostics import Diagnostic, Level
 from ..hosts import fqdn
@@ -111,6 +112,21 @@ def _check_virtual_service(index: MeshIndex, obj: Manifest) -> list[Diagnostic]:
     if mesh_bound and bound:
         out.extend(_check_egress_visibility(index, key, hosts, export_to, bound))
     out.extend(_check_destinations(index, key, spec))
+    out.extend(_check_weights(key, spec))
+    return out
+
+
+def _check_weights(key: Key, spec: Mapping[str, Any]) -> list[Diagnostic]:
+    """MGW0108: weights over several destinations that do not sum to 100. Istio accepts them (only
+    a total of 0 is rejected, ``pkg/config/validation/validation.go``) and Envoy divides by the
+    total; the finding says what split results."""
+    out: list[Diagnostic] = []
+    for block in ("http", "tcp", "tls"):
+        for r, rule in enumerate(seq(spec.get(block))):
+            dests = seq(mapping(rule).get("route"))
+            split = weight_split([integer(mapping(d).get("weight")) for d in dests])
+            if split is not None:
+                out.append(_diag(key, "MGW0108", Level.WARNING, f"spec.{block}[{r}]", split))
     return out
 
 
@@ -296,6 +312,6 @@ ANALYZER = Analyzer(
             ("", "Service"),
         }
     ),
-    codes=frozenset({"IST0101", "IST0109", "IST0112", "IST0132", "MGW0132", "MGW0202", "MGW0205"}),
+    codes=frozenset({"IST0101", "IST0109", "IST0112", "IST0132", "MGW0108", "MGW0132", "MGW0202", "MGW0205"}),
     check=_check_virtual_service,
 )
