@@ -171,7 +171,9 @@ class MeshIndex:
         self.certificates: dict[tuple[NsName, str], tuple[NsName, int]] = {}
         self.secrets: dict[str, set[str]] = defaultdict(set)  # name -> namespaces
         self.subsets: dict[str, set[str]] = defaultdict(set)  # FQDN host -> subset names
-        self.mesh_hosts: dict[str, Key] = {}  # host bound to `mesh` -> VirtualService
+        # host bound to `mesh` -> the VirtualServices routing it, with the namespaces they are
+        # exported to (None: everywhere)
+        self.mesh_hosts: dict[str, list[tuple[Key, set[str] | None]]] = {}
 
     # -- declaring -------------------------------------------------------------------------------
 

@@ -13,9 +13,12 @@ def test_first_claim_wins_and_rechecking_is_harmless() -> None:
     first, second = gateway("a", ["*.example.com"]), gateway("b", ["shop.example.com"])
     assert index.check([first]) == []
     assert index.check([first]) == []  # a Gateway never conflicts with itself
-    (conflict,) = index.check([second])
+    conflict, involved = index.check([second])
     assert (conflict.code, conflict.name, conflict.path) == ("IST0145", "b", "spec.servers[0].hosts")
     assert "Gateway istio-ingress/a ('*.example.com')" in conflict.message
+    # Istio reports IST0145 on every Gateway involved (analyzers/gateway/conflictinggateway.go)
+    assert (involved.code, involved.name, involved.path) == ("IST0145", "a", "spec.servers[0].hosts")
+    assert "also claimed by Gateway istio-ingress/b ('shop.example.com')" in involved.message
 
 
 def test_same_host_on_another_port_or_workload_is_fine() -> None:
@@ -45,12 +48,11 @@ def test_certificate_reuse_is_ist0138() -> None:
     a = gateway("a", ["a.example.com"], port=443, tls=tls)
     b = gateway("b", ["b.example.com"], port=443, tls=tls)
     assert index.check([a]) == []
-    (reuse,) = index.check([b])
-    assert (reuse.code, reuse.level, reuse.path) == (
-        "IST0138",
-        Level.WARNING,
-        "spec.servers[0].tls.credentialName",
-    )
+    found = index.check([b])
+    # on both Gateways, as Istio (analyzers/gateway/certificate.go)
+    assert [(d.code, d.level, d.name, d.path) for d in found] == [
+        ("IST0138", Level.WARNING, name, "spec.servers[0].tls.credentialName") for name in ("b", "a")
+    ]
 
 
 def test_port_not_on_service_is_an_error_only_when_a_service_fronts_the_pods() -> None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from pulumi_meshgw.analysis import MeshIndex
 from pulumi_meshgw.analysis.index import gateway_ref
 from pulumi_meshgw.spec.external import ExternalObject
@@ -81,3 +83,25 @@ def test_route_kind_must_match_the_server() -> None:
     (bad,) = index.check([route("bad", ["shop.example.com"], ["istio-ingress/p"])])
     assert (bad.code, bad.path) == ("MGW0205", "spec.http")
     assert "uses tls" in bad.message
+
+
+@pytest.mark.parametrize(
+    ("export_a", "export_b", "conflict"),
+    [
+        (None, None, True),
+        (["."], ["*"], True),  # b is visible in a's namespace
+        (["."], ["other"], False),  # never visible together
+        (["x", "y"], ["y"], True),
+    ],
+)
+def test_mesh_host_routed_twice_is_reported_on_both_where_both_are_visible(
+    export_a: list[str] | None, export_b: list[str] | None, conflict: bool
+) -> None:
+    a = route("a", ["reviews"], None)
+    b = route("b", ["reviews.shop.svc.cluster.local"], ["mesh"])
+    for vs, export in ((a, export_a), (b, export_b)):
+        if export is not None:
+            vs["spec"]["exportTo"] = export
+    found = [(d.code, d.name, d.path) for d in MeshIndex().check([a, b]) if d.code == "IST0109"]
+    expected = [("IST0109", "b", "spec.hosts[0]"), ("IST0109", "a", "spec.hosts")]
+    assert found == (expected if conflict else [])

@@ -138,6 +138,19 @@ def _check_credential(
                 "from one Gateway",
             )
         )
+        # Istio reports it on every Gateway involved (analyzers/gateway/certificate.go).
+        out.append(
+            _diag(
+                ("Gateway", *first[0]),
+                "IST0138",
+                Level.WARNING,
+                f"spec.servers[{first[1]}].tls.credentialName",
+                f"certificate secret {cred!r} is also used by Gateway {gw.ref} (servers[{srv.index}]) on "
+                f"the same workload {w.namespace}/{w.name}; browsers reuse an HTTP/2 connection for "
+                "every host the certificate covers and get 404s for the other Gateway's hosts. Give "
+                "each Gateway its own certificate, or serve the hosts from one Gateway",
+            )
+        )
     return out
 
 
@@ -168,6 +181,18 @@ def _check_conflicts(
                     "and drops the other. Serve each host from one Gateway, or use another port",
                 )
             )
+            if other_gw != me:  # Istio reports it on every Gateway involved (conflictinggateway.go)
+                out.append(
+                    _diag(
+                        ("Gateway", *other_gw),
+                        "IST0145",
+                        Level.ERROR,
+                        f"spec.servers[{other_idx}].hosts",
+                        f"host {other_host!r} on port {srv.number} is also claimed by Gateway {gw.ref} "
+                        f"({host!r}) on the same workload {w.namespace}/{w.name}; Istio keeps one and "
+                        "drops the other. Serve each host from one Gateway, or use another port",
+                    )
+                )
             break  # one finding per host: the first claim is the one to name
     marker = (w.key, me, srv.index)
     if marker not in index._claimed:

@@ -93,26 +93,42 @@ def _check_virtual_service(index: MeshIndex, obj: Manifest) -> list[Diagnostic]:
                 )
             )
         if mesh_bound:
-            prev = index.mesh_hosts.get(fqdn(host, ns))
-            if prev is not None and prev != key:
-                out.append(
-                    _diag(
-                        key,
-                        "IST0109",
-                        Level.ERROR,
-                        f"spec.hosts[{i}]",
-                        f"host {host!r} is already routed for the mesh by VirtualService "
-                        f"{prev[1]}/{prev[2]}; sidecars merge them unpredictably. Put both in one "
-                        "VirtualService",
-                    )
-                )
-            else:
-                index.mesh_hosts[fqdn(host, ns)] = key
+            out.extend(_check_mesh_host(index, key, i, host, visible(export_to, ns)))
     out.extend(_check_route_kinds(index, key, spec, ns, hosts, bound))
     if mesh_bound and bound:
         out.extend(_check_egress_visibility(index, key, hosts, export_to, bound))
     out.extend(_check_destinations(index, key, spec))
     out.extend(_check_weights(key, spec))
+    return out
+
+
+def _check_mesh_host(
+    index: MeshIndex, key: Key, i: int, host: str, scope: set[str] | None
+) -> list[Diagnostic]:
+    """IST0109 (``analyzers/virtualservice/conflictingmeshgatewayhosts.go``): two VirtualServices
+    bound to ``mesh`` route one host in a namespace where both are visible (their ``exportTo``
+    overlap, or one is exported everywhere). Istio reports it on every VirtualService involved."""
+    full = fqdn(host, key[1])
+    claims = index.mesh_hosts.setdefault(full, [])
+    out: list[Diagnostic] = []
+    for prev, prev_scope in claims:
+        if prev == key or not (scope is None or prev_scope is None or scope & prev_scope):
+            continue
+        for subject, other in ((key, prev), (prev, key)):
+            out.append(
+                _diag(
+                    subject,
+                    "IST0109",
+                    Level.ERROR,
+                    "spec.hosts" if subject == prev else f"spec.hosts[{i}]",
+                    f"host {full!r} is routed for the mesh by both VirtualService {subject[1]}/{subject[2]} "
+                    f"and {other[1]}/{other[2]}; sidecars merge them unpredictably. Put both in one "
+                    "VirtualService",
+                )
+            )
+        break
+    if (key, scope) not in claims:
+        claims.append((key, scope))
     return out
 
 
