@@ -72,6 +72,7 @@ class ServerInfo:
     tls_mode: str | None
     credential_names: list[str]
     has_tls: bool = False
+    https_redirect: bool = False
 
     @property
     def route_block(self) -> str | None:
@@ -115,6 +116,49 @@ class HostInfo:
 
     ports: set[int] | None
     sources: list[str] = field(default_factory=list)
+
+
+_PROTOCOLS = frozenset(
+    {
+        "TCP",
+        "UDP",
+        "GRPC",
+        "GRPC-WEB",
+        "HTTP",
+        "HTTP_PROXY",
+        "HTTP2",
+        "HTTPS",
+        "TLS",
+        "MONGO",
+        "REDIS",
+        "MYSQL",
+    }
+)
+_WELL_KNOWN_TCP_PORTS = frozenset({25, 53, 3306, 27017})  # SMTP, DNS, MySQL, MongoDB
+_APP_PROTOCOLS = {"kubernetes.io/h2c": "HTTP2", "kubernetes.io/ws": "HTTP", "kubernetes.io/wss": "HTTPS"}
+HTTP_FAMILY = frozenset({"HTTP", "HTTP2", "GRPC", "GRPC-WEB", "HTTP_PROXY"})
+"""Protocols Istio serves with an HTTP listener."""
+
+
+def service_port_protocol(port: Any) -> str:
+    """The protocol Istio gives a Kubernetes Service port, as ``pkg/config/kube/conversion.go``
+    (``ConvertProtocol``) does: UDP by ``protocol``; else ``appProtocol`` if set (with Kubernetes'
+    ``kubernetes.io/h2c``, ``ws``, ``wss``), else the port name up to its first ``-``; ``grpc-web``
+    before the split; TCP for unnamed well-known ports (SMTP, DNS, MySQL, MongoDB);
+    ``"UNSUPPORTED"`` otherwise (Istio then sniffs the protocol)."""
+    p = mapping(port)
+    if text(p.get("protocol")) == "UDP":
+        return "UDP"
+    app = text(p.get("appProtocol"))
+    name = app if app is not None else (text(p.get("name")) or "")
+    if app is not None and app in _APP_PROTOCOLS:
+        return _APP_PROTOCOLS[app]
+    if name.lower().startswith("grpc-web"):
+        return "GRPC-WEB"
+    prefix = name.partition("-")[0].upper()
+    if prefix in _PROTOCOLS:
+        return prefix
+    return "TCP" if integer(p.get("port")) in _WELL_KNOWN_TCP_PORTS else "UNSUPPORTED"
 
 
 def gateway_ref(ref: str, namespace: str) -> NsName:
@@ -161,6 +205,8 @@ class MeshIndex:
         self.hosts: dict[str, HostInfo] = {}  # FQDN -> ports (Services, ServiceEntries, declared)
         self._wildcard_hosts: HostSet[HostInfo] = HostSet()  # ServiceEntry hosts like *.example.com
         self.entries: dict[str, list[Manifest]] = defaultdict(list)  # ServiceEntries by host
+        # port number -> (Service or ServiceEntry, the protocol Istio gives that port)
+        self.port_protocols: dict[int, list[tuple[Key, str]]] = defaultdict(list)
         self.namespaces: dict[str, dict[str, str]] = {}  # Namespace objects: name -> labels
         self.gateways: dict[NsName, GatewayInfo] = {}
         self.gateway_names: dict[str, set[str]] = defaultdict(set)  # name -> namespaces
@@ -271,6 +317,10 @@ class MeshIndex:
             info.ports = None if ports is None else info.ports | ports
         info.sources.append(source)
 
+    def _add_port_protocol(self, port: int | None, key: Key, protocol: str) -> None:
+        if port is not None:
+            self.port_protocols[port].append((key, protocol))
+
     def _add(self, obj: Manifest) -> None:
         key = key_of(obj)
         if self.objects.get(key) is obj:
@@ -290,6 +340,8 @@ class MeshIndex:
             self.namespaces[name] = labels(mapping(obj.get("metadata")).get("labels"))
         elif kind == "Service" and not group:
             self.services[ns][name] = obj
+            for x in seq(spec.get("ports")):
+                self._add_port_protocol(integer(mapping(x).get("port")), key, service_port_protocol(x))
             ports = {p for p in (integer(mapping(x).get("port")) for x in seq(spec.get("ports"))) if p}
             self._add_host(f"{name}.{ns}.svc.{CLUSTER_DOMAIN}", ports, f"Service {ns}/{name}")
         elif kind == "Secret" and not group:
@@ -313,6 +365,9 @@ class MeshIndex:
                 self.subsets[fqdn(host, ns)].update(n for n in names if n)
         elif kind == "ServiceEntry":
             ports = {p for p in (integer(mapping(x).get("number")) for x in seq(spec.get("ports"))) if p}
+            for x in seq(spec.get("ports")):
+                protocol = (text(mapping(x).get("protocol")) or "TCP").upper()
+                self._add_port_protocol(integer(mapping(x).get("number")), key, protocol)
             for h in seq(spec.get("hosts")):
                 if isinstance(h, str) and h:
                     self.entries[h].append(obj)
@@ -338,6 +393,7 @@ class MeshIndex:
                 mode.upper() if mode else None,
                 [c for c in creds if c],
                 "tls" in srv,
+                tls.get("httpsRedirect") is True,
             )
             info.servers.append(server)
             for hns, hname in server.hosts:

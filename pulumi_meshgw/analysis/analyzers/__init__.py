@@ -1,6 +1,6 @@
 """The cross-object analyzers, one module per concern as Istio lays out
 ``pkg/config/analysis/analyzers/``: :mod:`.gateway`, :mod:`.virtualservice`, :mod:`.destinationrule`,
-:mod:`.serviceentry`, :mod:`.authz`, :mod:`.injection`.
+:mod:`.serviceentry`, :mod:`.service`, :mod:`.authz`, :mod:`.injection`.
 
 Each module declares one :class:`~._base.Analyzer` (the kinds it reads, the kinds it reports on,
 the codes it may emit) and checks objects against one shared :class:`~..index.MeshIndex`, built
@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from functools import cache
 
-from . import authz, destinationrule, gateway, injection, serviceentry, virtualservice
+from . import authz, destinationrule, gateway, injection, service, serviceentry, virtualservice
 from ._base import Analyzer, GroupKind
 
 __all__ = ["ANALYZERS", "Analyzer", "GroupKind", "analyzers_for"]
@@ -21,6 +21,7 @@ ANALYZERS: list[Analyzer] = [
     virtualservice.ANALYZER,
     destinationrule.ANALYZER,
     serviceentry.ANALYZER,
+    service.ANALYZER,
     authz.ANALYZER,
     injection.ANALYZER,
 ]

@@ -22,6 +22,7 @@ from ..index import (
     ISTIO_NETWORKING_GROUP,
     GatewayInfo,
     MeshIndex,
+    NsName,
     ServerInfo,
     gateway_ref,
     visible,
@@ -95,11 +96,140 @@ def _check_virtual_service(index: MeshIndex, obj: Manifest) -> list[Diagnostic]:
         if mesh_bound:
             out.extend(_check_mesh_host(index, key, i, host, visible(export_to, ns)))
     out.extend(_check_route_kinds(index, key, spec, ns, hosts, bound))
+    out.extend(_check_matches(key, spec, refs, bound))
+    out.extend(_check_unrouted_servers(key, spec, hosts, bound))
     if mesh_bound and bound:
         out.extend(_check_egress_visibility(index, key, hosts, export_to, bound))
     out.extend(_check_destinations(index, key, spec))
     out.extend(_check_weights(key, spec))
     return out
+
+
+def _match_gateways(match: Mapping[str, Any], ns: str) -> set[NsName | str] | None:
+    """The gateways a match is limited to (``mesh`` kept as is), or None when it names none."""
+    names = [g for g in seq(match.get("gateways")) if isinstance(g, str)]
+    if not names:
+        return None
+    return {g if g == "mesh" else gateway_ref(g, ns) for g in names}
+
+
+def _check_matches(
+    key: Key, spec: Mapping[str, Any], refs: list[str], bound: list[GatewayInfo]
+) -> list[Diagnostic]:
+    """MGW0207: match conditions that no bound server can meet, so the rule never applies. A
+    route only attaches to the gateways of ``spec.gateways``, and a match applies on a server when
+    its ``gateways`` include the server's Gateway and its ``port`` is the server's port
+    (``pilot/pkg/networking/core/route/route.go``, ``sourceMatchHTTP``, and the listener port)."""
+    ns = key[1]
+    attached: set[NsName | str] = {r if r == "mesh" else gateway_ref(r, ns) for r in refs}
+    by_ref = {(g.namespace, g.name): g for g in bound}
+    out: list[Diagnostic] = []
+    for block in ("http", "tcp", "tls"):
+        for r, rule in enumerate(seq(spec.get(block))):
+            for m, raw in enumerate(seq(mapping(rule).get("match"))):
+                match = mapping(raw)
+                path = f"spec.{block}[{r}].match[{m}]"
+                limited = _match_gateways(match, ns)
+                for g, name in enumerate(seq(match.get("gateways"))):
+                    target = name if name == "mesh" else gateway_ref(str(name), ns)
+                    if target not in attached:
+                        out.append(
+                            _diag(
+                                key,
+                                "MGW0207",
+                                Level.WARNING,
+                                f"{path}.gateways[{g}]",
+                                f"gateway {name!r} is not in spec.gateways, and a route only attaches to "
+                                "the gateways listed there, so this condition never holds; add it to "
+                                "spec.gateways or remove it",
+                            )
+                        )
+                port = match.get("port")
+                scope = attached if limited is None else limited & attached
+                if not isinstance(port, int) or "mesh" in scope:
+                    continue
+                gateways = [by_ref[s] for s in scope if isinstance(s, tuple) and s in by_ref]
+                if not gateways or any(not g.hosts_known or g.external for g in gateways):
+                    continue
+                numbers = sorted({s.number for g in gateways for s in g.servers if s.number is not None})
+                if port not in numbers:
+                    out.append(
+                        _diag(
+                            key,
+                            "MGW0207",
+                            Level.WARNING,
+                            f"{path}.port",
+                            f"port {port} is not a port of any server of "
+                            f"{', '.join(g.ref for g in gateways)} (ports: "
+                            f"{', '.join(map(str, numbers)) or 'none'}), so this match never applies; use "
+                            "one of those ports or remove the condition",
+                        )
+                    )
+    return out
+
+
+def _applies(rule: Mapping[str, Any], gw: GatewayInfo, srv: ServerInfo, ns: str) -> bool:
+    """Whether an http rule can match requests arriving on ``srv`` of ``gw``."""
+    matches = [mapping(m) for m in seq(rule.get("match"))]
+    if not matches:
+        return True
+    for match in matches:
+        limited = _match_gateways(match, ns)
+        if limited is not None and (gw.namespace, gw.name) not in limited:
+            continue
+        port = match.get("port")
+        if isinstance(port, int) and port != srv.number:
+            continue
+        return True
+    return False
+
+
+def _check_unrouted_servers(
+    key: Key, spec: Mapping[str, Any], hosts: list[str], bound: list[GatewayInfo]
+) -> list[Diagnostic]:
+    """MGW0206: a bound HTTP server serves one of the route's hosts, but none of its http rules can
+    apply there (each matches another port or gateway). Envoy then has no route for the host on
+    that server and answers 404; on an ``httpsRedirect`` server the redirect is never sent either
+    (https://github.com/istio/istio/issues/34609)."""
+    rules = [mapping(r) for r in seq(spec.get("http"))]
+    if not rules:
+        return []
+    ns = key[1]
+    out: list[Diagnostic] = []
+    for gw in bound:
+        if gw.external or not gw.hosts_known:
+            continue
+        for srv in gw.servers:
+            if srv.route_block != "http" and not srv.https_redirect:
+                continue
+            served = [h for h in hosts if _served_on(gw, srv, ns, h)]
+            if not served or any(_applies(r, gw, srv, ns) for r in rules):
+                continue
+            effect = (
+                "plain-HTTP requests get a 404 instead of the redirect to HTTPS"
+                if srv.https_redirect
+                else "requests get a 404"
+            )
+            out.append(
+                _diag(
+                    key,
+                    "MGW0206",
+                    Level.ERROR,
+                    "spec.http",
+                    f"host {served[0]!r} is served by {gw.ref} servers[{srv.index}] (port {srv.number}), "
+                    f"but every http rule of this route matches another port or gateway, so Envoy has no "
+                    f"route for it there and {effect}. Add a rule without a port match (or one matching "
+                    f"port {srv.number})",
+                )
+            )
+    return out
+
+
+def _served_on(gw: GatewayInfo, srv: ServerInfo, vs_ns: str, host: str) -> bool:
+    for _, (hns, s) in gw.served.intersecting(host):
+        if s is srv and (hns in ("*", vs_ns) or (hns == "." and vs_ns == gw.namespace)):
+            return True
+    return False
 
 
 def _check_mesh_host(
@@ -328,6 +458,19 @@ ANALYZER = Analyzer(
             ("", "Service"),
         }
     ),
-    codes=frozenset({"IST0101", "IST0109", "IST0112", "IST0132", "MGW0108", "MGW0132", "MGW0202", "MGW0205"}),
+    codes=frozenset(
+        {
+            "IST0101",
+            "IST0109",
+            "IST0112",
+            "IST0132",
+            "MGW0108",
+            "MGW0132",
+            "MGW0202",
+            "MGW0205",
+            "MGW0206",
+            "MGW0207",
+        }
+    ),
     check=_check_virtual_service,
 )
