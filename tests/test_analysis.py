@@ -94,6 +94,7 @@ def _mesh() -> list[dict[str, Any]]:
         gateway("b", ["shop.example.com"]),
         route("r", ["blog.example.com"], ["istio-ingress/a"]),
         route("r2", ["shop.example.com"], ["a"]),
+        service("shop", "shop", ports=(8080,)),  # the routes' destination
     ]
 
 
@@ -111,16 +112,17 @@ def test_engine_order_is_by_object_then_path_and_deterministic() -> None:
 
 def test_routes_may_come_before_their_gateway() -> None:
     objs = _mesh()
-    reordered = [objs[4], *objs[:4], objs[5]]
+    reordered = [objs[4], *objs[:4], *objs[5:]]
     assert {d.code for d in analyze_manifests(reordered)} == {"IST0145", "IST0132", "IST0101"}
 
 
 def test_schema_findings_are_not_repeated_by_admission() -> None:
     vs = route("r", ["shop.example.com"], None)
     vs["spec"]["http"][0]["weight"] = "heavy"  # unknown field: a schema finding only
-    found = analyze_manifests([vs])
+    destination = service("shop", "shop", ports=(8080,))
+    found = analyze_manifests([vs, destination])
     assert codes(found) == [("IST0106", "spec.http[0].weight")]
-    assert analyze_manifests([vs], schema=False) == []
+    assert analyze_manifests([vs, destination], schema=False) == []
 
 
 def test_garbage_is_reported_not_raised() -> None:

@@ -42,7 +42,9 @@ def analyze_manifests(
         objs: Kubernetes and Istio objects as plain data, in apply order. Anything else (a list, a
             string, a malformed object) is reported, never raised.
         index: An index that already holds objects declared elsewhere (external Gateways, Services,
-            Secrets, workloads); ``objs`` are added to it. Default: a fresh index.
+            Secrets, workloads); ``objs`` are added to it. Default: a fresh index for which ``objs``
+            are the whole input (``hosts_complete``: a destination host that names no Service or
+            ServiceEntry among them is IST0101, as in ``istioctl analyze``).
         schema: Validate each object against its schema. Turning it off skips the most expensive
             step when the objects are known to be well formed (rendered by this library).
 
@@ -67,7 +69,10 @@ def analyze_manifests(
         found.extend(d for d in admission_diagnostics(obj) if not _covered(d.path, covered))
     found.extend(_duplicates(manifests))
 
-    idx = index if index is not None else MeshIndex()
+    idx = index
+    if idx is None:
+        idx = MeshIndex()
+        idx.hosts_complete = True
     idx.add(manifests)  # everything first, so that references may point forward
     found.extend(idx.check(manifests))
     found.extend(_egress(manifests, malformed if schema else None))

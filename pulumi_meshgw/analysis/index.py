@@ -205,6 +205,16 @@ class MeshIndex:
         self.hosts: dict[str, HostInfo] = {}  # FQDN -> ports (Services, ServiceEntries, declared)
         self._wildcard_hosts: HostSet[HostInfo] = HostSet()  # ServiceEntry hosts like *.example.com
         self.entries: dict[str, list[Manifest]] = defaultdict(list)  # ServiceEntries by host
+        # Destination host resolution as Istio's analyzers/util/service_lookup.go: FQDN -> the
+        # scopes it is visible in ('*' or a namespace), wildcard ServiceEntry hosts with their
+        # scope, and the namespaces of each Service name (for did-you-mean).
+        self.scoped_hosts: dict[str, set[str]] = defaultdict(set)
+        self.scoped_wildcards: list[tuple[str, str]] = []
+        self.service_namespaces: dict[str, set[str]] = defaultdict(set)
+        self.hosts_complete = False
+        """Whether every destination host is in the index (``meshgw check``): then a host that
+        does not resolve is IST0101, as in ``istioctl analyze``. A program's index is not complete
+        (it does not declare the Services it routes to)."""
         # port number -> (Service or ServiceEntry, the protocol Istio gives that port)
         self.port_protocols: dict[int, list[tuple[Key, str]]] = defaultdict(list)
         self.namespaces: dict[str, dict[str, str]] = {}  # Namespace objects: name -> labels
@@ -269,7 +279,13 @@ class MeshIndex:
             ports: Its port numbers. Default: unknown, so destination ports are not checked.
             namespace: Where a short ``host`` resolves.
         """
-        self._add_host(fqdn(host, namespace or ""), None if ports is None else set(ports), "declared")
+        full = fqdn(host, namespace or "")
+        self._add_host(full, None if ports is None else set(ports), "declared")
+        self._add_scoped(full, {"*"})
+        name, _, rest = full.partition(".")
+        svc_ns, _, domain = rest.partition(".")
+        if domain == f"svc.{CLUSTER_DOMAIN}":
+            self.service_namespaces[name].add(svc_ns)
 
     def declare_subsets(self, host: str, subsets: Iterable[str], *, namespace: str | None = None) -> None:
         """Declare subsets that a DestinationRule managed elsewhere defines for ``host``."""
@@ -317,6 +333,27 @@ class MeshIndex:
             info.ports = None if ports is None else info.ports | ports
         info.sources.append(source)
 
+    def _add_scoped(self, host: str, scopes: set[str]) -> None:
+        if host.startswith("*"):
+            self.scoped_wildcards.extend((s, host[1:]) for s in sorted(scopes))
+        else:
+            self.scoped_hosts[host].update(scopes)
+
+    def resolves(self, namespace: str, export_to: Any, host: str) -> bool:
+        """Whether a destination ``host`` of a route in ``namespace`` (exported to ``export_to``)
+        names a Service or ServiceEntry host visible there, as Istio's ``GetDestinationHost``
+        (``analyzers/util/service_lookup.go``) decides: the host as an FQDN (a name without a dot
+        in the route's namespace) exported everywhere, or to a namespace of the route's own
+        ``exportTo`` (its namespace when unset); else a wildcard ServiceEntry host exported
+        everywhere or to the route's namespace whose suffix matches."""
+        full = fqdn(host, namespace)
+        scopes = self.scoped_hosts.get(full, set())
+        wanted = visible(export_to, namespace) if export_to else {namespace}
+        if "*" in scopes or (wanted is None and scopes) or (wanted is not None and scopes & wanted):
+            return True
+        bare = full.removeprefix("*")
+        return any(s in ("*", namespace) and bare.endswith(suffix) for s, suffix in self.scoped_wildcards)
+
     def _add_port_protocol(self, port: int | None, key: Key, protocol: str) -> None:
         if port is not None:
             self.port_protocols[port].append((key, protocol))
@@ -340,6 +377,11 @@ class MeshIndex:
             self.namespaces[name] = labels(mapping(obj.get("metadata")).get("labels"))
         elif kind == "Service" and not group:
             self.services[ns][name] = obj
+            self.service_namespaces[name].add(ns)
+            annotations = labels(mapping(obj.get("metadata")).get("annotations"))
+            export = annotations.get("networking.istio.io/exportTo")
+            scopes = {"*"} if not export else {_ns_of(e.strip(), ns) for e in export.split(",")}
+            self._add_scoped(f"{name}.{ns}.svc.{CLUSTER_DOMAIN}", scopes)
             for x in seq(spec.get("ports")):
                 self._add_port_protocol(integer(mapping(x).get("port")), key, service_port_protocol(x))
             ports = {p for p in (integer(mapping(x).get("port")) for x in seq(spec.get("ports"))) if p}
@@ -368,8 +410,10 @@ class MeshIndex:
             for x in seq(spec.get("ports")):
                 protocol = (text(mapping(x).get("protocol")) or "TCP").upper()
                 self._add_port_protocol(integer(mapping(x).get("number")), key, protocol)
+            exported = visible(spec.get("exportTo"), ns)
             for h in seq(spec.get("hosts")):
                 if isinstance(h, str) and h:
+                    self._add_scoped(fqdn(h, ns), {"*"} if exported is None else exported)
                     self.entries[h].append(obj)
                     self._add_host(fqdn(h, ns), set(ports), f"ServiceEntry {ns}/{name}")
         elif kind == "Gateway":

@@ -36,7 +36,9 @@ def service(
         "metadata": meta(name, ns),
         "spec": {
             "selector": {"istio": name},
-            "ports": [{"name": f"p{p}", "port": p, "targetPort": p} for p in ports],
+            "ports": [
+                {"name": f"{'https' if p == 443 else 'http'}-{p}", "port": p, "targetPort": p} for p in ports
+            ],
             **spec,
         },
     }

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
-from pulumi_meshgw.analysis import MeshIndex
+from pulumi_meshgw.analysis import Level, MeshIndex, analyze_manifests
 from pulumi_meshgw.analysis.index import gateway_ref
 from pulumi_meshgw.spec.external import ExternalObject
 
@@ -105,3 +107,61 @@ def test_mesh_host_routed_twice_is_reported_on_both_where_both_are_visible(
     found = [(d.code, d.name, d.path) for d in MeshIndex().check([a, b]) if d.code == "IST0109"]
     expected = [("IST0109", "b", "spec.hosts[0]"), ("IST0109", "a", "spec.hosts")]
     assert found == (expected if conflict else [])
+
+
+def _to(host: str, ns: str = "istio-ingress", **spec: Any) -> dict[str, Any]:
+    vs = route("r", ["shop.example.com"], None, ns=ns, **spec)
+    vs["spec"]["http"][0]["route"][0]["destination"] = {"host": host, "port": {"number": 8080}}
+    return vs
+
+
+def _entry(hosts: list[str], ns: str = "partners", **spec: Any) -> dict[str, Any]:
+    body = {"hosts": hosts, "ports": [{"number": 8080, "name": "http", "protocol": "HTTP"}], **spec}
+    return {"apiVersion": NET, "kind": "ServiceEntry", "metadata": meta("e", ns), "spec": body}
+
+
+@pytest.mark.parametrize(
+    ("objs", "host", "expected"),
+    [
+        # A short name resolves in the route's namespace: written in the gateway's namespace while
+        # the Service lives in "shop", it names nothing, and the message says where it is.
+        ([service("shop", "shop", ports=(8080,))], "shop", "did you mean shop.shop.svc.cluster.local"),
+        # name.namespace is not a short name (Istio's ConvertHostToFQDN): nothing resolves it
+        ([service("shop", "shop", ports=(8080,))], "shop.shop", "did you mean shop.shop.svc.cluster.local"),
+        ([service("shop", "shop", ports=(8080,))], "shop.shop.svc.cluster.local", None),
+        ([service("shop", "istio-ingress", ports=(8080,))], "shop", None),
+        ([_entry(["api.partner.example.com"])], "api.partner.example.com", None),
+        ([_entry(["*.partner.example.com"])], "api.partner.example.com", None),
+        ([_entry(["api.partner.example.com"], exportTo=["."])], "api.partner.example.com", "visible"),
+        ([_entry(["api.partner.example.com"], exportTo=["istio-ingress"])], "api.partner.example.com", None),
+        ([], "nowhere.example.com", "visible"),
+    ],
+)
+def test_destination_hosts_resolve_as_istio_does(
+    objs: list[dict[str, Any]], host: str, expected: str | None
+) -> None:
+    found = [d for d in analyze_manifests([*objs, _to(host)]) if d.path.endswith("destination.host")]
+    if expected is None:
+        assert found == []
+    else:
+        (d,) = found
+        assert (d.code, d.path) == ("IST0101", "spec.http[0].route[0].destination.host")
+        assert expected in d.message
+        assert d.level is (Level.ERROR if "did you mean" in expected else Level.WARNING)
+
+
+def test_a_service_exported_elsewhere_is_not_visible() -> None:
+    svc = service("shop", "shop", ports=(8080,))
+    svc["metadata"]["annotations"] = {"networking.istio.io/exportTo": "."}
+    (d,) = [x for x in analyze_manifests([svc, _to("shop.shop.svc.cluster.local")]) if x.code == "IST0101"]
+    assert "no Service or ServiceEntry host visible in namespace istio-ingress" in d.message
+
+
+def test_a_program_reports_only_what_it_can_know() -> None:
+    """At preview the program does not declare the Services it routes to: an unknown host is
+    silent, but a short name that a declared Service has in another namespace is an error."""
+    index = MeshIndex()
+    assert [d for d in index.check([_to("nowhere")]) if d.code == "IST0101"] == []
+    index.declare_service("shop.shop.svc.cluster.local", [8080])
+    (d,) = [d for d in index.check([_to("shop")]) if d.code == "IST0101"]
+    assert d.level is Level.ERROR and "did you mean shop.shop.svc.cluster.local" in d.message

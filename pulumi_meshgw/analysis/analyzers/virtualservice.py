@@ -16,7 +16,7 @@ from typing import Any
 from ...spec.istio import weight_split
 from .._access import Key, Manifest, integer, key_of, mapping, seq, text
 from ..diagnostics import Diagnostic, Level
-from ..hosts import fqdn
+from ..hosts import CLUSTER_DOMAIN, fqdn
 from ..index import (
     GATEWAY_API_GROUP,
     ISTIO_NETWORKING_GROUP,
@@ -359,6 +359,7 @@ def _check_egress_visibility(
 
 
 def _check_destinations(index: MeshIndex, key: Key, spec: Mapping[str, Any]) -> list[Diagnostic]:
+    export_to = spec.get("exportTo")
     out: list[Diagnostic] = []
     for block in ("http", "tcp", "tls"):
         for r, raw_rule in enumerate(seq(spec.get(block))):
@@ -374,16 +375,53 @@ def _check_destinations(index: MeshIndex, key: Key, spec: Mapping[str, Any]) -> 
                     dest = mapping(mapping(mirror).get("destination"))
                     dests.append((f"spec.{block}[{r}].mirrors[{m}].destination", dest))
             for path, dest in dests:
-                out.extend(_check_destination(index, key, path, dest))
+                out.extend(_check_destination(index, key, path, dest, export_to))
     return out
 
 
-def _check_destination(index: MeshIndex, key: Key, path: str, dest: Mapping[str, Any]) -> list[Diagnostic]:
+def _did_you_mean(index: MeshIndex, host: str, ns: str) -> str:
+    """Services the unresolved ``host`` was probably meant to name: a short name written in the
+    wrong namespace, or ``name.namespace`` without ``.svc.cluster.local``."""
+    name, dot, rest = host.partition(".")
+    if not dot:
+        places = sorted(index.service_namespaces.get(name, set()) - {ns})
+    elif "." not in rest and rest in index.service_namespaces.get(name, set()):
+        places = [rest]
+    else:
+        return ""
+    return (
+        "; did you mean " + " or ".join(f"{name}.{p}.svc.{CLUSTER_DOMAIN}" for p in places) if places else ""
+    )
+
+
+def _check_destination(
+    index: MeshIndex, key: Key, path: str, dest: Mapping[str, Any], export_to: Any = None
+) -> list[Diagnostic]:
     host = text(dest.get("host"))
     if not host:
         return []
     out: list[Diagnostic] = []
     full = fqdn(host, key[1])
+    if not index.resolves(key[1], export_to, host):
+        # IST0101 as analyzers/virtualservice/destinationhosts.go. A program's index does not hold
+        # the Services it routes to, so there only a likely mistake (did-you-mean) is reported.
+        hint = _did_you_mean(index, host, key[1])
+        if hint or index.hosts_complete:
+            # With a did-you-mean the mistake is near certain: an error. Without one the Service
+            # may live outside the files checked (istioctl says error; see docs/checks.md).
+            out.append(
+                _diag(
+                    key,
+                    "IST0101",
+                    Level.ERROR if hint else Level.WARNING,
+                    f"{path}.host",
+                    f"host {host!r} (as {full}) is no Service or ServiceEntry host visible in namespace "
+                    f"{key[1]}{hint}; a short name resolves in the route's own namespace, and requests "
+                    "routed to an unknown host fail with 503"
+                    + ("" if hint else ". If the Service is managed elsewhere, declare it"),
+                )
+            )
+            return out
     subset = text(dest.get("subset"))
     if subset and subset not in index.subsets.get(full, set()):
         known = sorted(index.subsets.get(full, set()))
