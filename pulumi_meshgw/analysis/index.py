@@ -24,7 +24,7 @@ from typing import Any
 from ..spec.external import ExternalObject
 from ._access import Key, Manifest, api_group, integer, key_of, labels, mapping, seq, text
 from .diagnostics import Diagnostic
-from .hosts import CLUSTER_DOMAIN, fqdn, split_scoped_host
+from .hosts import CLUSTER_DOMAIN, fqdn, service_of, split_scoped_host
 from .hostset import HostSet
 
 __all__ = ["GatewayInfo", "HostInfo", "MeshIndex", "ServerInfo", "WorkloadInfo", "gateway_ref"]
@@ -161,6 +161,18 @@ def service_port_protocol(port: Any) -> str:
     return "TCP" if integer(p.get("port")) in _WELL_KNOWN_TCP_PORTS else "UNSUPPORTED"
 
 
+@dataclass
+class RuleInfo:
+    """A DestinationRule (without a workload selector) as the lookup path reads it."""
+
+    key: Key
+    export_to: set[str] | None  # None: every namespace
+    subsets: set[str]
+
+    def visible_in(self, namespace: str) -> bool:
+        return self.export_to is None or namespace in self.export_to or namespace == self.key[1]
+
+
 def gateway_ref(ref: str, namespace: str) -> NsName:
     """(namespace, name) of a VirtualService ``gateways`` entry, as istiod resolves it: ``ns/name``,
     a bare ``name`` in the route's ``namespace``, or the legacy ``name.namespace[.svc...]``."""
@@ -229,6 +241,8 @@ class MeshIndex:
         self.subsets: dict[str, set[str]] = defaultdict(set)  # FQDN host -> subset names
         # host bound to `mesh` -> the VirtualServices routing it, with the namespaces they are
         # exported to (None: everywhere)
+        # FQDN host -> namespace -> the DestinationRule for it there (Istio picks one per namespace)
+        self.rules: dict[str, dict[str, RuleInfo]] = defaultdict(dict)
         self.mesh_hosts: dict[str, list[tuple[Key, set[str] | None]]] = {}
 
     # -- declaring -------------------------------------------------------------------------------
@@ -282,10 +296,9 @@ class MeshIndex:
         full = fqdn(host, namespace or "")
         self._add_host(full, None if ports is None else set(ports), "declared")
         self._add_scoped(full, {"*"})
-        name, _, rest = full.partition(".")
-        svc_ns, _, domain = rest.partition(".")
-        if domain == f"svc.{CLUSTER_DOMAIN}":
-            self.service_namespaces[name].add(svc_ns)
+        svc = service_of(full)
+        if svc is not None:
+            self.service_namespaces[svc[0]].add(svc[1])
 
     def declare_subsets(self, host: str, subsets: Iterable[str], *, namespace: str | None = None) -> None:
         """Declare subsets that a DestinationRule managed elsewhere defines for ``host``."""
@@ -338,6 +351,22 @@ class MeshIndex:
             self.scoped_wildcards.extend((s, host[1:]) for s in sorted(scopes))
         else:
             self.scoped_hosts[host].update(scopes)
+
+    def rule_for(self, host: str, client: str) -> RuleInfo | None:
+        """The DestinationRule a proxy in namespace ``client`` uses for ``host`` (an FQDN): the
+        client's own namespace first, then the host's namespace (a Service's, or the
+        ServiceEntry's), then the root namespace, each only if exported to the client; never a
+        merge of several (``pilot/pkg/model/sidecar.go``, ``destinationRule`` lookup;
+        ``pilot/pkg/model/push_context.go``, ``getExportedDestinationRuleFromNamespace``)."""
+        by_ns = self.rules.get(host, {})
+        svc = service_of(host)
+        homes = [svc[1]] if svc is not None else []
+        homes += [key_of(se)[1] for se in self.entries.get(host, [])]
+        for ns in (client, *homes, ROOT_NAMESPACE):
+            rule = by_ns.get(ns)
+            if rule is not None and rule.visible_in(client):
+                return rule
+        return None
 
     def resolves(self, namespace: str, export_to: Any, host: str) -> bool:
         """Whether a destination ``host`` of a route in ``namespace`` (exported to ``export_to``)
@@ -405,6 +434,9 @@ class MeshIndex:
             if host:
                 names = {text(mapping(s).get("name")) for s in seq(spec.get("subsets"))}
                 self.subsets[fqdn(host, ns)].update(n for n in names if n)
+                if not mapping(spec.get("workloadSelector")):
+                    rule = RuleInfo(key, visible(spec.get("exportTo"), ns), {n for n in names if n})
+                    self.rules[fqdn(host, ns)][ns] = rule
         elif kind == "ServiceEntry":
             ports = {p for p in (integer(mapping(x).get("number")) for x in seq(spec.get("ports"))) if p}
             for x in seq(spec.get("ports")):

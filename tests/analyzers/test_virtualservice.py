@@ -165,3 +165,48 @@ def test_a_program_reports_only_what_it_can_know() -> None:
     index.declare_service("shop.shop.svc.cluster.local", [8080])
     (d,) = [d for d in index.check([_to("shop")]) if d.code == "IST0101"]
     assert d.level is Level.ERROR and "did you mean shop.shop.svc.cluster.local" in d.message
+
+
+def _rule(ns: str, subsets: list[str], **spec: Any) -> dict[str, Any]:
+    body = {
+        "host": "shop.shop.svc.cluster.local",
+        "subsets": [{"name": s, "labels": {"v": s}} for s in subsets],
+        **spec,
+    }
+    return {"apiVersion": NET, "kind": "DestinationRule", "metadata": meta(f"shop-{ns}", ns), "spec": body}
+
+
+def _subset_route() -> dict[str, Any]:
+    vs = route("r", ["shop.example.com"], ["istio-ingress/public"])
+    vs["spec"]["http"][0]["route"][0]["destination"] = {
+        "host": "shop.shop.svc.cluster.local",
+        "port": {"number": 8080},
+        "subset": "v1",
+    }
+    return vs
+
+
+@pytest.mark.parametrize(
+    ("rules", "expected"),
+    [
+        ([_rule("shop", ["v1"])], None),  # the host's namespace: on the path
+        ([_rule("istio-system", ["v1"])], None),  # the root namespace: on the path
+        ([_rule("team-b", ["v1"])], "none of those is visible to them"),  # off the path
+        # the gateway pods' namespace comes first and has a rule without the subset: it shadows
+        (
+            [_rule("shop", ["v1"]), _rule("istio-ingress", [])],
+            "DestinationRule istio-ingress/shop-istio-ingress",
+        ),
+        ([_rule("shop", ["v1"], exportTo=["."])], "none of those is visible to them"),
+    ],
+)
+def test_subsets_are_looked_up_along_istios_path(rules: list[dict[str, Any]], expected: str | None) -> None:
+    gw = gateway("public", ["shop.example.com"])
+    objs = [workload(), service(), gw, service("shop", "shop", ports=(8080,)), *rules, _subset_route()]
+    found = [d for d in analyze_manifests(objs) if d.code == "MGW0133"]
+    if expected is None:
+        assert found == []
+    else:
+        (d,) = found
+        assert (d.name, d.path) == ("r", "spec.http[0].route[0].destination.subset")
+        assert "proxies in namespace istio-ingress" in d.message and expected in d.message

@@ -20,6 +20,7 @@ from ..hosts import CLUSTER_DOMAIN, fqdn
 from ..index import (
     GATEWAY_API_GROUP,
     ISTIO_NETWORKING_GROUP,
+    ROOT_NAMESPACE,
     GatewayInfo,
     MeshIndex,
     NsName,
@@ -100,7 +101,7 @@ def _check_virtual_service(index: MeshIndex, obj: Manifest) -> list[Diagnostic]:
     out.extend(_check_unrouted_servers(key, spec, hosts, bound))
     if mesh_bound and bound:
         out.extend(_check_egress_visibility(index, key, hosts, export_to, bound))
-    out.extend(_check_destinations(index, key, spec))
+    out.extend(_check_destinations(index, key, spec, refs))
     out.extend(_check_weights(key, spec))
     return out
 
@@ -358,12 +359,15 @@ def _check_egress_visibility(
     return out
 
 
-def _check_destinations(index: MeshIndex, key: Key, spec: Mapping[str, Any]) -> list[Diagnostic]:
+def _check_destinations(
+    index: MeshIndex, key: Key, spec: Mapping[str, Any], refs: list[str]
+) -> list[Diagnostic]:
     export_to = spec.get("exportTo")
     out: list[Diagnostic] = []
     for block in ("http", "tcp", "tls"):
         for r, raw_rule in enumerate(seq(spec.get(block))):
             rule = mapping(raw_rule)
+            clients = _clients(index, key[1], _rule_refs(rule, refs, key[1]), export_to)
             dests = [
                 (f"spec.{block}[{r}].route[{d}].destination", mapping(mapping(x).get("destination")))
                 for d, x in enumerate(seq(rule.get("route")))
@@ -375,7 +379,7 @@ def _check_destinations(index: MeshIndex, key: Key, spec: Mapping[str, Any]) -> 
                     dest = mapping(mapping(mirror).get("destination"))
                     dests.append((f"spec.{block}[{r}].mirrors[{m}].destination", dest))
             for path, dest in dests:
-                out.extend(_check_destination(index, key, path, dest, export_to))
+                out.extend(_check_destination(index, key, path, dest, export_to, clients))
     return out
 
 
@@ -394,8 +398,77 @@ def _did_you_mean(index: MeshIndex, host: str, ns: str) -> str:
     )
 
 
+def _check_subset_path(
+    index: MeshIndex, key: Key, path: str, host: str, full: str, subset: str, clients: list[str]
+) -> list[Diagnostic]:
+    """MGW0133: the subset is defined, but not in the DestinationRule that the calling proxies
+    use (:meth:`MeshIndex.rule_for`: client namespace, then host namespace, then root namespace,
+    never merged), so requests to it fail with 503 there. Istio's own analyzer
+    (``analyzers/virtualservice/destinationrules.go``) looks for the subset in any rule."""
+    out: list[Diagnostic] = []
+    for client in clients:
+        rule = index.rule_for(full, client)
+        if rule is not None and subset in rule.subsets:
+            continue
+        holders = sorted(
+            f"{r.key[1]}/{r.key[2]}" for r in index.rules.get(full, {}).values() if subset in r.subsets
+        )
+        if not holders:
+            continue  # defined only by a declaration or a selector-scoped rule: nothing to compare
+        used = (
+            f"they use DestinationRule {rule.key[1]}/{rule.key[2]}, which does not define it (it "
+            "shadows the others)"
+            if rule is not None
+            else "none of those is visible to them"
+        )
+        out.append(
+            _diag(
+                key,
+                "MGW0133",
+                Level.ERROR,
+                f"{path}.subset",
+                f"subset {subset!r} of {host!r} is defined by DestinationRule {', '.join(holders)}, but "
+                f"proxies in namespace {client} take their rule from {client}, then the host's namespace, "
+                f"then {ROOT_NAMESPACE}, and never merge rules: {used}. Requests to the subset fail "
+                "with 503 there; define the subset in the rule they use",
+            )
+        )
+        break
+    return out
+
+
+def _rule_refs(rule: Mapping[str, Any], refs: list[str], ns: str) -> list[str]:
+    """The gateways of ``refs`` a rule applies on: all of them unless every match names some."""
+    matches = [mapping(m) for m in seq(rule.get("match"))]
+    limits = [_match_gateways(m, ns) for m in matches]
+    if not matches or any(lim is None for lim in limits):
+        return refs
+    allowed = set().union(*(lim for lim in limits if lim is not None))
+    return [r for r in refs if (r if r == "mesh" else gateway_ref(r, ns)) in allowed]
+
+
+def _clients(index: MeshIndex, ns: str, refs: list[str], export_to: Any) -> list[str]:
+    """The namespaces of the proxies that apply a route: the pods of its bound Gateways, and for
+    ``mesh`` its own namespace (and those it is exported to, by name)."""
+    out: list[str] = []
+    for ref in refs:
+        if ref == "mesh":
+            seen = visible(export_to, ns)
+            out.extend([ns] if seen is None else sorted(seen | {ns}))
+            continue
+        gw = index.gateways.get(gateway_ref(ref, ns))
+        if gw is not None and not gw.external:
+            out.extend(w.namespace for w in index.workloads_for(gw.selector))
+    return list(dict.fromkeys(out))
+
+
 def _check_destination(
-    index: MeshIndex, key: Key, path: str, dest: Mapping[str, Any], export_to: Any = None
+    index: MeshIndex,
+    key: Key,
+    path: str,
+    dest: Mapping[str, Any],
+    export_to: Any = None,
+    clients: list[str] | None = None,
 ) -> list[Diagnostic]:
     host = text(dest.get("host"))
     if not host:
@@ -423,6 +496,7 @@ def _check_destination(
             )
             return out
     subset = text(dest.get("subset"))
+    clients = clients or []
     if subset and subset not in index.subsets.get(full, set()):
         known = sorted(index.subsets.get(full, set()))
         fix = (
@@ -441,6 +515,8 @@ def _check_destination(
                 f"{full}",
             )
         )
+    elif subset:
+        out.extend(_check_subset_path(index, key, path, host, full, subset, clients))
     info = index.host_info(full)
     if info is None or info.ports is None:
         return out  # a host we do not know: nothing to say about its ports
@@ -504,6 +580,7 @@ ANALYZER = Analyzer(
             "IST0132",
             "MGW0108",
             "MGW0132",
+            "MGW0133",
             "MGW0202",
             "MGW0205",
             "MGW0206",
