@@ -37,7 +37,8 @@ GATEWAY_API_GROUP = "gateway.networking.k8s.io"
 ROOT_NAMESPACE = "istio-system"
 """Istio's default root namespace: policies there apply mesh-wide."""
 
-_WORKLOAD_KINDS = frozenset({"Deployment", "StatefulSet", "DaemonSet"})
+# Kinds whose pod template makes pods (a cluster dump holds them beside the Pods themselves).
+_WORKLOAD_KINDS = frozenset({"Deployment", "StatefulSet", "DaemonSet", "ReplicaSet"})
 _HTTP_PROTOCOLS = frozenset({"HTTP", "HTTP2", "GRPC", "GRPC-WEB", "HTTP_PROXY"})
 _TCP_PROTOCOLS = frozenset({"TCP", "MONGO", "MYSQL", "REDIS"})
 _PASSTHROUGH = frozenset({None, "PASSTHROUGH", "AUTO_PASSTHROUGH"})
@@ -238,6 +239,7 @@ class MeshIndex:
         # (workload, credentialName) -> first (gateway, server index) using it
         self.certificates: dict[tuple[NsName, str], tuple[NsName, int]] = {}
         self.secrets: dict[str, set[str]] = defaultdict(set)  # name -> namespaces
+        self.secret_objects: dict[NsName, Manifest] = {}  # Secrets given as objects, by (ns, name)
         self.subsets: dict[str, set[str]] = defaultdict(set)  # FQDN host -> subset names
         # host bound to `mesh` -> the VirtualServices routing it, with the namespaces they are
         # exported to (None: everywhere)
@@ -417,6 +419,7 @@ class MeshIndex:
             self._add_host(f"{name}.{ns}.svc.{CLUSTER_DOMAIN}", ports, f"Service {ns}/{name}")
         elif kind == "Secret" and not group:
             self.secrets[name].add(ns)
+            self.secret_objects[(ns, name)] = obj
         elif kind == "Certificate":
             secret = text(spec.get("secretName"))
             if secret:

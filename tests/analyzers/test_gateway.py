@@ -2,6 +2,16 @@
 
 from __future__ import annotations
 
+import base64
+import datetime
+from typing import Any
+
+import pytest
+from cryptography import x509
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import ed25519
+from cryptography.x509.oid import NameOID
+
 from pulumi_meshgw.analysis import Level, MeshIndex
 
 from ._objects import gateway, meta, service, workload
@@ -43,7 +53,14 @@ def test_workloads_are_found_by_label_and_namespace() -> None:
 
 def test_certificate_reuse_is_ist0138() -> None:
     index = MeshIndex()
-    index.add([workload(), service(), {"apiVersion": "v1", "kind": "Secret", "metadata": meta("cert")}])
+    masked = {"tls.crt": "[secret]", "tls.key": "[secret]"}  # as rendered: contents unknown
+    index.add(
+        [
+            workload(),
+            service(),
+            {"apiVersion": "v1", "kind": "Secret", "metadata": meta("cert"), "data": masked},
+        ]
+    )
     tls = {"mode": "SIMPLE", "credentialName": "cert"}
     a = gateway("a", ["a.example.com"], port=443, tls=tls)
     b = gateway("b", ["b.example.com"], port=443, tls=tls)
@@ -65,3 +82,84 @@ def test_port_not_on_service_is_an_error_only_when_a_service_fronts_the_pods() -
     (warn,) = lonely.check([gateway("a", ["a.example.com"], port=8443)])
     assert (warn.code, warn.level) == ("IST0162", Level.WARNING)
     assert "no Service in this input selects workload istio-ingress/ingress" in warn.message
+
+
+def _pem(days: tuple[int, int]) -> tuple[str, str]:
+    """A self-signed certificate valid from ``days[0]`` to ``days[1]`` days from now, base64 PEM."""
+    key = ed25519.Ed25519PrivateKey.generate()
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "shop.example.com")])
+    now = datetime.datetime.now(datetime.timezone.utc)
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(1)
+        .not_valid_before(now + datetime.timedelta(days=days[0]))
+        .not_valid_after(now + datetime.timedelta(days=days[1]))
+        .sign(key, None)
+    )
+    crt = cert.public_bytes(serialization.Encoding.PEM)
+    pem_key = key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    )
+    return base64.b64encode(crt).decode(), base64.b64encode(pem_key).decode()
+
+
+@pytest.mark.parametrize(
+    ("data", "problem"),
+    [
+        ("valid", None),
+        ("expired", "holds a certificate that expired on"),
+        ("future", "holds a certificate not valid before"),
+        ({"tls.crt": "", "tls.key": ""}, "has the keys 'tls.crt' and 'tls.key', but they are empty"),
+        ({"ca.crt": "eA=="}, "has neither tls.crt and tls.key nor cert and key (keys: ca.crt)"),
+        (
+            {"tls.crt": "bm90IGEgY2VydA==", "tls.key": "eA=="},
+            "holds no parsable PEM certificate in 'tls.crt'",
+        ),
+    ],
+)
+def test_credential_contents_are_ist0161(data: Any, problem: str | None) -> None:
+    """As Istio's gateway/secret.go: keys (credentials/kube/secrets.go), PEM and validity (xds/sds.go)."""
+    if isinstance(data, str):
+        crt, key = _pem({"valid": (-1, 30), "expired": (-30, -1), "future": (1, 30)}[data])
+        data = {"tls.crt": crt, "tls.key": key}
+    secret = {"apiVersion": "v1", "kind": "Secret", "metadata": meta("cert"), "data": data}
+    index = MeshIndex()
+    index.add([workload(), service(), secret])
+    found = [
+        d
+        for d in index.check(
+            [gateway("a", ["a.example.com"], port=443, tls={"mode": "SIMPLE", "credentialName": "cert"})]
+        )
+        if d.code == "IST0161"
+    ]
+    if problem is None:
+        assert found == []
+    else:
+        (d,) = found
+        assert (d.kind, d.name, d.path) == ("Gateway", "a", "spec.servers[0].tls.credentialName")
+        assert f"secret istio-ingress/cert {problem}" in d.message
+
+
+def test_a_cluster_dump_is_one_workload_seen_several_times() -> None:
+    """Deployment, ReplicaSet and Pods all count as the gateway's workload (a ReplicaSet alone
+    selects too), and a fault is reported once per Gateway and path, not once per object."""
+    deployment = workload()
+    template = deployment["spec"]["template"]
+    replica_set = {
+        "apiVersion": "apps/v1",
+        "kind": "ReplicaSet",
+        "metadata": meta("ingress-5d8f"),
+        "spec": {"selector": deployment["spec"]["selector"], "template": template},
+    }
+    labels = {**template["metadata"]["labels"], "pod-template-hash": "5d8f"}
+    pod = {"apiVersion": "v1", "kind": "Pod", "metadata": meta("ingress-5d8f-x", labels=labels), "spec": {}}
+    alone = MeshIndex()
+    alone.add([replica_set, service()])
+    assert alone.check([gateway("a", ["a.example.com"])]) == []
+    index = MeshIndex()
+    index.add([deployment, replica_set, pod, service(ports=(80,))])
+    found = [(d.code, d.path) for d in index.check([gateway("a", ["a.example.com"], port=8080)])]
+    assert found == [("IST0162", "spec.servers[0].port.number")]

@@ -3,11 +3,17 @@
 After Istio's ``pkg/config/analysis/analyzers/gateway/`` (``gateway.go``: selector matches no pods,
 IST0101; ``conflictinggateway.go``: one host and port on one workload twice, IST0145;
 ``certificate.go``: one certificate on two Gateways of a workload, IST0138; ``secret.go``: the
-credential must live beside the pods, IST0101) and ``IST0162`` (port not on the workload's Service).
+credential must live beside the pods, IST0101, and hold a valid certificate, IST0161) and
+``IST0162`` (port not on the workload's Service).
 Our own: MGW0204 (internal host on an internet-facing load balancer).
 """
 
 from __future__ import annotations
+
+import base64
+import datetime
+
+from cryptography import x509
 
 from .._access import Key, Manifest, key_of, labels, mapping, seq, text
 from ..diagnostics import Diagnostic, Level
@@ -88,7 +94,12 @@ def _check_gateway(index: MeshIndex, obj: Manifest) -> list[Diagnostic]:
                 out.extend(_check_conflicts(index, key, gw, w, srv))
             if exposed and srv.tls_mode not in ("MUTUAL", "ISTIO_MUTUAL", "AUTO_PASSTHROUGH"):
                 out.extend(_check_exposure(key, w, srv, exposed[0]))
-    return out
+    # One finding per (object, path, code): a Deployment, its ReplicaSet and its Pods are one
+    # workload seen three times in a cluster dump.
+    unique: dict[tuple[str, str, str, str, str], Diagnostic] = {}
+    for d in out:
+        unique.setdefault((d.code, d.kind, d.namespace, d.name, d.path), d)
+    return list(unique.values())
 
 
 def _check_credential(
@@ -96,6 +107,19 @@ def _check_credential(
 ) -> list[Diagnostic]:
     out: list[Diagnostic] = []
     path = f"spec.servers[{srv.index}].tls.credentialName"
+    secret = index.secret_objects.get((w.namespace, cred))
+    problem = credential_problem(secret) if secret is not None else None
+    if problem is not None:
+        out.append(
+            _diag(
+                key,
+                "IST0161",
+                Level.ERROR,
+                path,
+                f"secret {w.namespace}/{cred} {problem}, so the gateway cannot serve this server's TLS; "
+                "put a valid certificate and key in it",
+            )
+        )
     if w.namespace not in index.secrets.get(cred, set()):
         elsewhere = sorted(index.secrets.get(cred, set()))
         if elsewhere:
@@ -152,6 +176,42 @@ def _check_credential(
             )
         )
     return out
+
+
+def credential_problem(secret: Manifest, now: datetime.datetime | None = None) -> str | None:
+    """What makes a gateway credential Secret unusable, or None (IST0161).
+
+    As Istio reads it (``pilot/pkg/credentials/kube/secrets.go``, ``ExtractCertInfo``, then
+    ``pilot/pkg/xds/sds.go``, ``ValidateCertificate``): non-empty ``cert``/``key``, else non-empty
+    ``tls.crt``/``tls.key``; the certificate PEM parses and every certificate in it is valid now.
+    Values masked as ``[secret]`` (a render) are unknown and pass.
+    """
+    data, plain = mapping(secret.get("data")), mapping(secret.get("stringData"))
+    if "[secret]" in {*map(str, data.values()), *map(str, plain.values())}:
+        return None
+    values = {str(k): str(v) for k, v in data.items()}
+    values.update((str(k), base64.b64encode(str(v).encode()).decode()) for k, v in plain.items())
+    for cert_key, key_key in (("cert", "key"), ("tls.crt", "tls.key")):
+        if values.get(cert_key) and values.get(key_key):
+            break
+    else:
+        pairs = [p for p in (("cert", "key"), ("tls.crt", "tls.key")) if p[0] in values and p[1] in values]
+        if pairs:
+            return f"has the keys {pairs[0][0]!r} and {pairs[0][1]!r}, but they are empty"
+        found = ", ".join(sorted(values)) or "none"
+        return f"has neither tls.crt and tls.key nor cert and key (keys: {found})"
+    try:
+        pem = base64.b64decode(values[cert_key], validate=True)
+        certs = x509.load_pem_x509_certificates(pem)
+    except ValueError as error:
+        return f"holds no parsable PEM certificate in {cert_key!r} ({error})"
+    moment = now or datetime.datetime.now(datetime.timezone.utc)
+    for cert in certs:
+        if moment > cert.not_valid_after_utc:
+            return f"holds a certificate that expired on {cert.not_valid_after_utc:%Y-%m-%d}"
+        if moment < cert.not_valid_before_utc:
+            return f"holds a certificate not valid before {cert.not_valid_before_utc:%Y-%m-%d}"
+    return None
 
 
 def _check_conflicts(
@@ -268,6 +328,6 @@ ANALYZER = Analyzer(
         }
     )
     | WORKLOADS,
-    codes=frozenset({"IST0101", "IST0162", "IST0145", "IST0138", "MGW0204"}),
+    codes=frozenset({"IST0101", "IST0138", "IST0145", "IST0161", "IST0162", "MGW0204"}),
     check=_check_gateway,
 )
