@@ -458,25 +458,27 @@ CASES: dict[str, Case] = {
 """Every case, by name. Cases without an expected finding are the valid variants."""
 
 
-def _certificate() -> tuple[str, str]:
-    """One self-signed certificate and key (base64 PEM), valid for a year from a fixed date so the
-    corpus is the same bytes every run, and shared by every configuration."""
+def self_signed(
+    not_before: datetime.datetime, not_after: datetime.datetime, seed: bytes = bytes(range(32))
+) -> tuple[str, str]:
+    """A self-signed Ed25519 certificate for ``*.example.com`` and its key, each base64 PEM (as in
+    a Secret's ``data``). Ed25519 signs deterministically, so a fixed ``seed`` and validity give
+    the same bytes every run."""
     from cryptography import x509
     from cryptography.hazmat.primitives import serialization
     from cryptography.hazmat.primitives.asymmetric import ed25519
     from cryptography.x509.oid import NameOID
 
-    key = ed25519.Ed25519PrivateKey.from_private_bytes(bytes(range(32)))  # Ed25519 signs deterministically
+    key = ed25519.Ed25519PrivateKey.from_private_bytes(seed)
     name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "www.example.com")])
-    start = datetime.datetime(2026, 1, 1, tzinfo=datetime.timezone.utc)
     cert = (
         x509.CertificateBuilder()
         .subject_name(name)
         .issuer_name(name)
         .public_key(key.public_key())
         .serial_number(1)
-        .not_valid_before(start)
-        .not_valid_after(start + datetime.timedelta(days=3650))
+        .not_valid_before(not_before)
+        .not_valid_after(not_after)
         .add_extension(x509.SubjectAlternativeName([x509.DNSName("*.example.com")]), critical=False)
         .sign(key, None)
     )
@@ -485,6 +487,12 @@ def _certificate() -> tuple[str, str]:
         serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
     )
     return base64.b64encode(crt_pem).decode(), base64.b64encode(key_pem).decode()
+
+
+def _certificate() -> tuple[str, str]:
+    """The certificate every configuration shares: valid 2026 to 2036, the same bytes every run."""
+    start = datetime.datetime(2026, 1, 1, tzinfo=datetime.timezone.utc)
+    return self_signed(start, start + datetime.timedelta(days=3650))
 
 
 def generate(count: int, seed: int) -> list[Config]:

@@ -2,17 +2,17 @@
 
 from __future__ import annotations
 
-import base64
 import datetime
+import sys
+from pathlib import Path
 from typing import Any
 
 import pytest
-from cryptography import x509
-from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric import ed25519
-from cryptography.x509.oid import NameOID
 
 from pulumi_meshgw.analysis import Level, MeshIndex
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "e2e"))
+from corpus import self_signed
 
 from ._objects import gateway, meta, service, workload
 
@@ -86,24 +86,8 @@ def test_port_not_on_service_is_an_error_only_when_a_service_fronts_the_pods() -
 
 def _pem(days: tuple[int, int]) -> tuple[str, str]:
     """A self-signed certificate valid from ``days[0]`` to ``days[1]`` days from now, base64 PEM."""
-    key = ed25519.Ed25519PrivateKey.generate()
-    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "shop.example.com")])
     now = datetime.datetime.now(datetime.timezone.utc)
-    cert = (
-        x509.CertificateBuilder()
-        .subject_name(name)
-        .issuer_name(name)
-        .public_key(key.public_key())
-        .serial_number(1)
-        .not_valid_before(now + datetime.timedelta(days=days[0]))
-        .not_valid_after(now + datetime.timedelta(days=days[1]))
-        .sign(key, None)
-    )
-    crt = cert.public_bytes(serialization.Encoding.PEM)
-    pem_key = key.private_bytes(
-        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
-    )
-    return base64.b64encode(crt).decode(), base64.b64encode(pem_key).decode()
+    return self_signed(now + datetime.timedelta(days=days[0]), now + datetime.timedelta(days=days[1]))
 
 
 @pytest.mark.parametrize(
