@@ -228,7 +228,8 @@ class MeshIndex:
         """Whether every destination host is in the index (``meshgw check``): then a host that
         does not resolve is IST0101, as in ``istioctl analyze``. A program's index is not complete
         (it does not declare the Services it routes to)."""
-        # port number -> (Service or ServiceEntry, the protocol Istio gives that port)
+        # port number -> (Service or ServiceEntry, the protocol Istio gives that port), for the
+        # ports declared as something else than HTTP
         self.port_protocols: dict[int, list[tuple[Key, str]]] = defaultdict(list)
         self.namespaces: dict[str, dict[str, str]] = {}  # Namespace objects: name -> labels
         self.gateways: dict[NsName, GatewayInfo] = {}
@@ -386,7 +387,9 @@ class MeshIndex:
         return any(s in ("*", namespace) and bare.endswith(suffix) for s, suffix in self.scoped_wildcards)
 
     def _add_port_protocol(self, port: int | None, key: Key, protocol: str) -> None:
-        if port is not None:
+        # Only the ports that carry TLS or TCP are kept: they are what an HTTP port conflicts with,
+        # and keeping the HTTP ones would make every check of a common port (8080) scan them all.
+        if port is not None and protocol not in HTTP_FAMILY and protocol != "UNSUPPORTED":
             self.port_protocols[port].append((key, protocol))
 
     def _add(self, obj: Manifest) -> None:

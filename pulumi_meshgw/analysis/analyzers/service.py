@@ -54,11 +54,7 @@ def _check_service(index: MeshIndex, obj: Manifest) -> list[Diagnostic]:
 def _http_port_conflicts(index: MeshIndex, key: Key, i: int, number: int, protocol: str) -> list[Diagnostic]:
     """MGW0140: an HTTP port on a number that carries TLS or TCP elsewhere in the mesh."""
     others = sorted(
-        {
-            f"{k[0]} {k[1]}/{k[2]} ({p})"
-            for k, p in index.port_protocols.get(number, [])
-            if k != key and p not in HTTP_FAMILY and p != "UNSUPPORTED"
-        }
+        {f"{k[0]} {k[1]}/{k[2]} ({p})" for k, p in index.port_protocols.get(number, []) if k != key}
     )
     if number != _TLS_PORT and not others:
         return []
