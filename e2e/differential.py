@@ -20,6 +20,7 @@ import re
 import subprocess
 import sys
 import tempfile
+import time
 from collections import Counter
 from pathlib import Path
 from typing import Any
@@ -98,16 +99,24 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--json", type=Path, help="Write the comparison as JSON here.")
     args = parser.parse_args(argv)
 
+    if not Path(args.istioctl).is_file():
+        parser.error(f"--istioctl {args.istioctl}: no such file (build istioctl first)")
     configs = generate(args.count, args.seed)
     ours: set[Finding] = set()
     theirs: set[Finding] = set()
+    seconds = {"istioctl": 0.0, "meshgw": 0.0}
     with tempfile.TemporaryDirectory(prefix="meshgw-differential-") as scratch:
         for i, batch in enumerate(batches(configs, BATCH)):
             directory = Path(scratch) / f"batch-{i:03d}"
             write(batch, directory)
+            start = time.perf_counter()
             theirs |= istioctl_findings(args.istioctl, directory)
+            seconds["istioctl"] += time.perf_counter() - start
+            start = time.perf_counter()
             ours |= meshgw_findings(directory)
+            seconds["meshgw"] += time.perf_counter() - start
     result = compare(ours, theirs)
+    result["seconds"] = {k: round(v, 2) for k, v in seconds.items()}
     cases = _case_of(configs)
     by_case = Counter(
         cases.get(f[2].split("-")[0], "?") for f in result["only_meshgw"] + result["only_istioctl"]
