@@ -244,6 +244,8 @@ class MeshIndex:
         self.subsets: dict[str, set[str]] = defaultdict(set)  # FQDN host -> subset names
         # host bound to `mesh` -> the VirtualServices routing it, with the namespaces they are
         # exported to (None: everywhere)
+        # VirtualServices by host (gateways merge the routes of every VirtualService for a host)
+        self.route_hosts: HostSet[Manifest] = HostSet()
         # FQDN host -> namespace -> the DestinationRule for it there (Istio picks one per namespace)
         self.rules: dict[str, dict[str, RuleInfo]] = defaultdict(dict)
         self.mesh_hosts: dict[str, list[tuple[Key, set[str] | None]]] = {}
@@ -456,6 +458,10 @@ class MeshIndex:
                     self._add_host(fqdn(h, ns), set(ports), f"ServiceEntry {ns}/{name}")
         elif kind == "Gateway":
             self._add_gateway(ns, name, spec)
+        elif kind == "VirtualService":
+            for h in seq(spec.get("hosts")):
+                if isinstance(h, str) and h:
+                    self.route_hosts.add(h, obj)
 
     def _add_gateway(self, ns: str, name: str, spec: Mapping[str, Any]) -> None:
         info = GatewayInfo(ns, name, labels(spec.get("selector")))

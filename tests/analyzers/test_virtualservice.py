@@ -210,3 +210,24 @@ def test_subsets_are_looked_up_along_istios_path(rules: list[dict[str, Any]], ex
         (d,) = found
         assert (d.name, d.path) == ("r", "spec.http[0].route[0].destination.subset")
         assert "proxies in namespace istio-ingress" in d.message and expected in d.message
+
+
+def test_a_server_routed_by_another_virtual_service_is_not_a_404() -> None:
+    """A gateway merges the routes of every VirtualService for a host: a route that matches only
+    port 443 is fine when another one routes the host on port 80 (MGW0206 otherwise)."""
+    gw = gateway("public", ["shop.example.com"])
+    gw["spec"]["servers"].append(
+        {
+            "port": {"number": 443, "name": "https", "protocol": "HTTPS"},
+            "hosts": ["shop.example.com"],
+            "tls": {"mode": "SIMPLE", "credentialName": "c"},
+        }
+    )
+    secure = route("secure", ["shop.example.com"], ["istio-ingress/public"])
+    secure["spec"]["http"][0]["match"] = [{"port": 443}]
+    plain = route("plain", ["shop.example.com"], ["istio-ingress/public"])
+    plain["spec"]["http"][0]["match"] = [{"port": 80}]
+    base = [workload(), service(), gw, service("shop", "shop", ports=(8080,))]
+    alone = [d.code for d in analyze_manifests([*base, secure])]
+    assert "MGW0206" in alone
+    assert "MGW0206" not in [d.code for d in analyze_manifests([*base, secure, plain])]

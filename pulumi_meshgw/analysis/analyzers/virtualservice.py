@@ -98,7 +98,7 @@ def _check_virtual_service(index: MeshIndex, obj: Manifest) -> list[Diagnostic]:
             out.extend(_check_mesh_host(index, key, i, host, visible(export_to, ns)))
     out.extend(_check_route_kinds(index, key, spec, ns, hosts, bound))
     out.extend(_check_matches(key, spec, refs, bound))
-    out.extend(_check_unrouted_servers(key, spec, hosts, bound))
+    out.extend(_check_unrouted_servers(index, key, spec, hosts, bound))
     if mesh_bound and bound:
         out.extend(_check_egress_visibility(index, key, hosts, export_to, bound))
     out.extend(_check_destinations(index, key, spec, refs))
@@ -186,7 +186,7 @@ def _applies(rule: Mapping[str, Any], gw: GatewayInfo, srv: ServerInfo, ns: str)
 
 
 def _check_unrouted_servers(
-    key: Key, spec: Mapping[str, Any], hosts: list[str], bound: list[GatewayInfo]
+    index: MeshIndex, key: Key, spec: Mapping[str, Any], hosts: list[str], bound: list[GatewayInfo]
 ) -> list[Diagnostic]:
     """MGW0206: a bound HTTP server serves one of the route's hosts, but none of its http rules can
     apply there (each matches another port or gateway). Envoy then has no route for the host on
@@ -206,6 +206,8 @@ def _check_unrouted_servers(
             served = [h for h in hosts if _served_on(gw, srv, ns, h)]
             if not served or any(_applies(r, gw, srv, ns) for r in rules):
                 continue
+            if _routed_elsewhere(index, key, gw, srv, served):
+                continue
             effect = (
                 "plain-HTTP requests get a 404 instead of the redirect to HTTPS"
                 if srv.https_redirect
@@ -224,6 +226,23 @@ def _check_unrouted_servers(
                 )
             )
     return out
+
+
+def _routed_elsewhere(index: MeshIndex, key: Key, gw: GatewayInfo, srv: ServerInfo, hosts: list[str]) -> bool:
+    """Whether another VirtualService bound to ``gw`` has a rule for one of ``hosts`` that applies
+    on ``srv``: a gateway merges the routes of every VirtualService for a host."""
+    for host in hosts:
+        for _, other in index.route_hosts.intersecting(host):
+            other_key = key_of(other)
+            if other_key == key:
+                continue
+            spec = mapping(other.get("spec"))
+            refs = [r for r in seq(spec.get("gateways")) if isinstance(r, str)]
+            if (gw.namespace, gw.name) not in {gateway_ref(r, other_key[1]) for r in refs if r != "mesh"}:
+                continue
+            if any(_applies(mapping(r), gw, srv, other_key[1]) for r in seq(spec.get("http"))):
+                return True
+    return False
 
 
 def _served_on(gw: GatewayInfo, srv: ServerInfo, vs_ns: str, host: str) -> bool:
