@@ -284,6 +284,8 @@ class Recording:
         outputs: The stack outputs (``pulumi.export``), secrets as ``"[secret]"``.
         secret_outputs: Names of the stack outputs that were secret.
         logs: Messages logged at info level and above.
+        config: The stack's config the program ran with (full keys), secret values as
+            ``"[secret]"``; empty when the program ran without a stack file.
     """
 
     project: str
@@ -293,6 +295,7 @@ class Recording:
     outputs: Mapping[str, Any] = field(default_factory=dict)
     secret_outputs: frozenset[str] = frozenset()
     logs: tuple[LogMessage, ...] = ()
+    config: Mapping[str, str] = field(default_factory=dict)
 
     @cached_property
     def _by_urn(self) -> dict[str, RegisteredResource]:
@@ -1611,4 +1614,5 @@ def run_stack(
             root_directory=project.directory,
         )
     warnings = tuple(LogMessage("warning", text) for text in stack.warnings)
-    return replace(recording, logs=warnings + recording.logs)
+    shown = {k: ("[secret]" if k in stack.secret_keys else v) for k, v in stack.config.items()}
+    return replace(recording, logs=warnings + recording.logs, config=shown)

@@ -63,6 +63,7 @@ __all__ = [
     "GatewayPlan",
     "MeshPlan",
     "WorkloadPlan",
+    "declare_external",
     "diagnostics_to_problems",
     "plan_egress",
     "plan_gateway",
@@ -675,12 +676,7 @@ def plan_mesh(spec: MeshSpec, *, base_dir: Path | None = None) -> MeshPlan:
     free_form += [m for wp in workload_plans.values() if _free_form(wp.spec) for m in wp.manifests]
     free_form += [g.manifest for g in gateway_plans.values() if g.spec.overrides]
     free_form += [m for v, m in vss if v.overrides]
-    index = MeshIndex()
-    for w in spec.workloads:
-        if w.external is not None:
-            index.declare_workload(w.external.namespace, w.name, w.external.labels, w.external.port_numbers)
-    for item in spec.external:  # meshgw:external: objects other stacks or tools manage
-        index.declare(item)
+    index = declare_external(MeshIndex(), spec)
     # Everything but Gateways and routes first, checked on its own (DestinationRule TLS, ServiceEntry
     # addresses, injection, IP policies); infos are for `meshgw check`, not for every preview.
     others = index.check([m for m in plan.manifests() if m["kind"] not in ("Gateway", "VirtualService")])
@@ -1028,6 +1024,20 @@ def _plan_mesh_egress(
             namespaces[e.namespace] = render_namespace(e.namespace)
     sidecars = render_sidecars([r for p in plans.values() for r in p.objects.lockdown])
     return plans, sidecars
+
+
+def declare_external(index: MeshIndex, spec: MeshSpec) -> MeshIndex:
+    """Declare to ``index`` what ``spec`` names but does not manage, and return ``index``: its
+    ``external`` objects (``meshgw:external``: Gateways, Services, Secrets, workloads,
+    DestinationRules of other stacks or tools) and its external workloads. ``plan_mesh``, the
+    ``Mesh`` component and ``meshgw render`` all call it, so every analysis of one stack sees the
+    same declarations."""
+    for w in spec.workloads:
+        if w.external is not None:
+            index.declare_workload(w.external.namespace, w.name, w.external.labels, w.external.port_numbers)
+    for item in spec.external:
+        index.declare(item)
+    return index
 
 
 def _check_mesh_egress(

@@ -48,7 +48,11 @@ def test_errors_exit_1_with_greppable_lines(tmp_path: Path) -> None:
         in result.stdout
     )
     assert f"{f}:1: error IST0101 Gateway istio-system/public spec.selector:" in lines[0]
-    assert lines[-1] == "2 errors in 1 file, 2 objects"
+    # The route's destination "shop" is in no file: a warning (it may be managed elsewhere).
+    assert f"{f}:10: warning IST0101 VirtualService default/shop spec.http[0].route[0].destination.host" in (
+        result.stdout
+    )
+    assert lines[-1] == "2 errors, 1 warning in 1 file, 2 objects"
 
 
 def test_json_lines_carry_every_field(tmp_path: Path) -> None:
@@ -57,7 +61,7 @@ def test_json_lines_carry_every_field(tmp_path: Path) -> None:
     result = runner.invoke(app, ["check", "--format", "json", "--namespace", "shop", str(f)])
     assert result.exit_code == 1
     records = [json.loads(line) for line in result.stdout.splitlines()]
-    assert [r["code"] for r in records] == ["IST0101", "IST0132"]
+    assert [r["code"] for r in records] == ["IST0101", "IST0132", "IST0101"]
     assert set(records[1]) == {
         "code",
         "level",
@@ -75,7 +79,10 @@ def test_json_lines_carry_every_field(tmp_path: Path) -> None:
 def test_declarations_resolve_references(tmp_path: Path) -> None:
     (tmp_path / "route.yaml").write_text(ROUTE.replace("istio-system/public", "platform/shared"))
     declare = tmp_path / "external.yaml"
-    declare.write_text("- {kind: Gateway, namespace: platform, name: shared, hosts: ['*.example.com']}\n")
+    declare.write_text(
+        "- {kind: Gateway, namespace: platform, name: shared, hosts: ['*.example.com']}\n"
+        "- {kind: Service, host: shop, namespace: default}\n"
+    )
     result = runner.invoke(app, ["check", "--declare", str(declare), str(tmp_path / "route.yaml")])
     assert result.exit_code == 0, result.output
     assert result.stdout.strip() == "no findings in 1 file, 1 object"
@@ -100,7 +107,7 @@ def test_folders_are_searched_recursively_in_order(tmp_path: Path) -> None:
     (tmp_path / "notes.txt").write_text("not yaml: [")
     result = runner.invoke(app, ["check", "-f", "json", str(tmp_path)])
     names = [json.loads(line)["name"] for line in result.stdout.splitlines()]
-    assert names == ["first", "second"]
+    assert names == ["first", "first", "second", "second"]  # IST0132, then the unknown destination
 
 
 def test_bad_input_is_a_finding_with_file_and_line_not_a_traceback(tmp_path: Path) -> None:

@@ -6,18 +6,19 @@ import gc
 import os
 import subprocess
 import sys
-import types
-from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 from typer.testing import CliRunner
 
+from pulumi_meshgw.analysis import Diagnostic, Level
 from pulumi_meshgw.cli import app
 from pulumi_meshgw.cli import render as render_module
 
 FIXTURE = Path(__file__).parent / "fixtures" / "offline_project"
+CORPUS_CONFIG = Path(__file__).parent / "corpus" / "good_config"
 FILES = [
     "001-namespace-cluster-apps.yaml",
     "002-serviceaccount-apps-shop.yaml",
@@ -107,35 +108,59 @@ def test_usage_errors_exit_2(args: list[str]) -> None:
     assert result.exit_code == 2, result.output
 
 
-def test_findings_from_the_analysis_hook_are_printed(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    received: list[Sequence[Mapping[str, Any]]] = []
+def _mesh_project(tmp_path: Path, config: dict[str, Any]) -> Path:
+    """A project whose program is the repository's stack program, with ``config`` as meshgw:*."""
+    project = tmp_path / "project"
+    (project / "prog").mkdir(parents=True)
+    (project / "Pulumi.yaml").write_text("name: p\nruntime: python\nmain: prog\n")
+    (project / "prog" / "__main__.py").write_text(
+        "from pulumi_meshgw.components.stack import mesh_from_config\nmesh_from_config('mesh')\n"
+    )
+    stack = {"config": {f"meshgw:{k}": v for k, v in config.items()}}
+    (project / "Pulumi.dev.yaml").write_text(yaml.safe_dump(stack))
+    return project
 
-    def analyze_manifests(manifests: Sequence[Mapping[str, Any]]) -> list[str]:
-        received.append(manifests)
-        return ["IST0101 gateway selector matches no pods"]
 
-    fake = types.ModuleType("pulumi_meshgw.analysis")
-    fake.analyze_manifests = analyze_manifests  # type: ignore[attr-defined]
-    monkeypatch.setitem(sys.modules, "pulumi_meshgw.analysis", fake)
-    result = runner.invoke(app, ["render", "-s", "dev", "-o", str(tmp_path), "-C", str(FIXTURE)])
+def test_render_analyses_with_the_stacks_external_declarations(tmp_path: Path) -> None:
+    """The Secret and the Service of ``external`` are declared, as the program declared them: no
+    false "undeclared Secret" (and the analysis runs on plain dicts)."""
+    config = yaml.safe_load((CORPUS_CONFIG / "secure-ingress-simple.yaml").read_text())
+    project = _mesh_project(tmp_path, config)
+    result = runner.invoke(app, ["render", "-s", "dev", "-o", str(tmp_path / "out"), "-C", str(project)])
     assert result.exit_code == 0, result.output
-    assert "1 finding(s):" in result.stdout and "IST0101 gateway selector matches no pods" in result.stdout
-    (manifests,) = received
-    assert [m["kind"] for m in manifests] == [
-        "Namespace",
-        "ServiceAccount",
-        "Secret",
-        "Deployment",
-        "Gateway",
-    ]
-    assert all(type(m) is dict for m in manifests)  # plain data for the pure analysis layer
+    assert "finding" not in result.stdout, result.stdout
 
 
-def test_analysis_hook_is_skipped_when_absent(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setitem(sys.modules, "pulumi_meshgw.analysis", types.ModuleType("pulumi_meshgw.analysis"))
-    assert render_module.analyze([{"kind": "Gateway"}]) == []
-    monkeypatch.setitem(sys.modules, "pulumi_meshgw.analysis", None)  # import raises ModuleNotFoundError
-    assert render_module.analyze([{"kind": "Gateway"}]) == []
+def test_render_sees_external_workloads_and_exits_1_on_errors(tmp_path: Path) -> None:
+    config: dict[str, Any] = {
+        "workloads": [
+            {"name": "shared", "external": {"namespace": "istio-system", "labels": {"istio": "shared"}}}
+        ],
+        "gateways": [
+            {
+                "name": "gw",
+                "workload": "shared",
+                "namespace": "web",
+                "servers": [{"port": {"number": 80, "name": "http", "protocol": "HTTP"}, "hosts": ["*"]}],
+            }
+        ],
+    }
+    project = _mesh_project(tmp_path, config)
+    out = str(tmp_path / "out")
+    result = runner.invoke(app, ["render", "-s", "dev", "-o", out, "-C", str(project)])
+    assert result.exit_code == 0, result.output
+    assert "IST0101" not in result.stdout  # the Gateway selects the declared external workload
+
+
+@pytest.mark.parametrize(("level", "code"), [(Level.ERROR, 1), (Level.WARNING, 0)])
+def test_render_exits_1_when_it_prints_an_error(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, level: Level, code: int
+) -> None:
+    finding = Diagnostic("IST0101", level, "Gateway", "web", "gw", "spec.selector", "matches nothing")
+    monkeypatch.setattr(render_module, "analyze", lambda manifests, config: [finding])
+    result = runner.invoke(app, ["render", "-s", "dev", "-o", str(tmp_path), "-C", str(FIXTURE)])
+    assert result.exit_code == code, result.output
+    assert "1 finding(s):" in result.stdout and "IST0101 Gateway web/gw" in result.stdout
 
 
 def test_python_dash_m_is_byte_for_byte_stable_across_hash_seeds(tmp_path: Path) -> None:

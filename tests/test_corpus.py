@@ -5,6 +5,9 @@
 - ``corpus/bad_config/*.yaml``: a stack config (the ``meshgw:*`` values without the prefix), run
   through ``MeshSpec.from_config`` and ``plan_mesh`` as ``pulumi preview`` does. The expected
   problem is among the errors, or among the plan's warnings for warning-level checks.
+- ``corpus/field/*.yaml``: failures Istio users reported in public (the second line links the
+  report), copied from the project's shared case collection. The first line says what a correct
+  analyzer reports: ``# expect: ERROR`` (some error-level finding), ``OK`` (none), or a code.
 - ``corpus/good/*.yaml``: Istio's documented examples, each checked together with the shared
   ``_*.yaml`` gateway installs; no errors.
 - ``corpus/good_config/*.yaml``: Istio's examples written as stack config; they plan, and the
@@ -33,6 +36,7 @@ from .conftest import STACKS, stack_config
 CORPUS = Path(__file__).parent / "corpus"
 BAD = sorted((CORPUS / "bad").glob("*.yaml"))
 BAD_CONFIG = sorted((CORPUS / "bad_config").glob("*.yaml"))
+FIELD = sorted((CORPUS / "field").glob("*.yaml"))
 GOOD = sorted(p for p in (CORPUS / "good").glob("*.yaml") if not p.name.startswith("_"))
 SHARED = sorted((CORPUS / "good").glob("_*.yaml"))
 GOOD_CONFIG = sorted((CORPUS / "good_config").glob("*.yaml"))
@@ -87,6 +91,21 @@ def test_bad_stack_config_fails_at_its_config_path(path: Path) -> None:
 
 def _errors(diags: list[Any]) -> list[str]:
     return [str(d) for d in diags if d.level is Level.ERROR]
+
+
+@pytest.mark.parametrize("path", FIELD, ids=lambda p: p.stem)
+def test_field_reports_get_the_expected_result(path: Path) -> None:
+    first = path.read_text(encoding="utf-8").splitlines()[0]
+    expect = first.removeprefix("# expect: ").strip()
+    loaded = load_paths([path])
+    assert not loaded.findings
+    diags = analyze_manifests(loaded.objects)
+    if expect == "OK":
+        assert _errors(diags) == []
+    elif expect == "ERROR":
+        assert _errors(diags), "expected an error; got:\n" + "\n".join(map(str, diags))
+    else:
+        assert expect in {d.code for d in diags}, "\n".join(map(str, diags))
 
 
 @pytest.mark.parametrize("path", GOOD, ids=lambda p: p.stem)

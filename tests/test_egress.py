@@ -809,8 +809,8 @@ def test_user_route_for_an_egress_host_is_ist0109() -> None:
     )
     assert any(
         m.startswith(
-            "virtualServices[1].hosts[0]: host 'api.stripe.com' is already routed for the mesh by "
-            "VirtualService istio-egress/egress-api-stripe-com"
+            "virtualServices[1].hosts[0]: host 'api.stripe.com' is routed for the mesh by both "
+            "VirtualService payments/stripe and istio-egress/egress-api-stripe-com"
         )
         for m in msgs
     )

@@ -1,4 +1,4 @@
-"""MGW0206 (pulumi_meshgw/analysis/policy_ports.py): an AuthorizationPolicy port that is a Service
+"""MGW0208 (pulumi_meshgw/analysis/policy_ports.py): an AuthorizationPolicy port that is a Service
 port whose targetPort differs, over any YAML."""
 
 from __future__ import annotations
@@ -62,18 +62,18 @@ STOCK = [
 
 
 def codes(objs: list[dict[str, Any]]) -> list[tuple[str, str, str]]:
-    return [(d.code, d.name, d.path) for d in analyze_manifests(objs) if d.code == "MGW0206"]
+    return [(d.code, d.name, d.path) for d in analyze_manifests(objs) if d.code == "MGW0208"]
 
 
 def test_metadata_is_declared() -> None:
-    assert policy_ports.CODES == ("MGW0206",)
+    assert policy_ports.CODES == ("MGW0208",)
     assert "security.istio.io/AuthorizationPolicy" in policy_ports.INPUTS
 
 
 @pytest.mark.parametrize("field", ["ports", "notPorts"])
 def test_service_port_with_another_target_port_is_reported(field: str) -> None:
     found = analyze_manifests([service(STOCK), deployment(), policy(["443"], field)])
-    (d,) = [d for d in found if d.code == "MGW0206"]
+    (d,) = [d for d in found if d.code == "MGW0208"]
     assert (d.kind, d.namespace, d.name) == ("AuthorizationPolicy", "istio-system", "jwt")
     assert d.path == f"spec.rules[0].to[0].operation.{field}[0]"
     assert "targetPort 8443" in d.message and d.message.endswith("Write 8443")
@@ -102,7 +102,7 @@ def test_planner_reports_an_override_that_remaps_the_service() -> None:
     m["workloads"][0]["overrides"] = {
         "Service": {"spec": {"ports": [{"port": 443, "name": "https", "targetPort": 8443}]}}
     }
-    with pytest.raises(ConfigError, match="MGW0206"):
+    with pytest.raises(ConfigError, match="MGW0208"):
         plan(m)
     del m["workloads"][0]["overrides"]
     assert MeshSpec.from_config(m) and plan(m)
@@ -114,6 +114,6 @@ def test_meshgw_check_reports_it_in_yaml(tmp_path: Any) -> None:
     result = CliRunner().invoke(app, ["check", "--no-schema", str(f)])
     assert result.exit_code == 1
     assert (
-        "error MGW0206 AuthorizationPolicy istio-system/jwt spec.rules[0].to[0].operation.ports[0]"
+        "error MGW0208 AuthorizationPolicy istio-system/jwt spec.rules[0].to[0].operation.ports[0]"
         in result.output
     )

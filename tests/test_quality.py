@@ -24,8 +24,8 @@ def run(*cmd: str) -> None:
 @pytest.mark.parametrize(
     "cmd",
     [
-        ("ruff", "check", "pulumi_meshgw", "tests", "stacks", "bench", "policypack"),
-        ("ruff", "format", "--check", "pulumi_meshgw", "tests", "stacks", "bench", "policypack"),
+        ("ruff", "check", "pulumi_meshgw", "tests", "stacks", "bench", "policypack", "e2e"),
+        ("ruff", "format", "--check", "pulumi_meshgw", "tests", "stacks", "bench", "policypack", "e2e"),
         ("lint-imports",),
         ("mypy",),
     ],

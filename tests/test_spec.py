@@ -9,6 +9,7 @@ import pytest
 
 from pulumi_meshgw.errors import ConfigError
 from pulumi_meshgw.spec import GatewaySpec, MeshSpec, VirtualServiceSpec, WorkloadSpec, parse
+from pulumi_meshgw.spec.istio import weight_split
 
 from .conftest import minimal_mesh
 
@@ -212,7 +213,7 @@ def test_duplicate_names() -> None:
     assert msg.startswith("virtualServices[1].name: 'shop/shop' is already declared by virtualServices[0]")
 
 
-def test_route_weights_must_sum_to_100() -> None:
+def test_route_weights_are_istios_shares_and_only_a_zero_total_is_refused() -> None:
     mesh = minimal_mesh()
     mesh["virtualServices"][0]["http"] = [
         {
@@ -222,8 +223,19 @@ def test_route_weights_must_sum_to_100() -> None:
             ]
         }
     ]
+    MeshSpec.from_config(mesh)  # Istio accepts it: a 2:1 split
+    assert weight_split([60, 30]) == (
+        "destination weights [60, 30] sum to 90, not 100; Istio divides each by the total, so the "
+        "split is 66.7% / 33.3%. Write the weights as percentages to say so"
+    )
+    assert weight_split([60, None]) is not None and "100% / 0%" in str(weight_split([60, None]))
+    assert weight_split([70, 30]) is None and weight_split([5]) is None
+    for route in mesh["virtualServices"][0]["http"][0]["route"]:
+        route["weight"] = 0
     (msg,) = problems(mesh)
-    assert msg.startswith("virtualServices[0].http[0]: destination weights [60, 30] sum to 90, not 100")
+    assert msg.startswith(
+        "virtualServices[0].http[0]: destination weights [0, 0] total 0, which Istio rejects"
+    )
 
 
 def test_route_needs_one_action() -> None:

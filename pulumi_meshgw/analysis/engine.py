@@ -7,9 +7,10 @@ any Kubernetes and Istio objects, ours or a user's, and runs, per object and the
    (:mod:`.schema`; IST0106, MGW0106);
 2. Istio's admission rules that the schemas do not enforce, and DNS-1123 names (:mod:`.admission`;
    IST0106, IST0133, MGW0106);
-3. the cross-object checks of :class:`~.index.MeshIndex` (IST0101, IST0109, IST0112, IST0128,
-   IST0129, IST0132, IST0134, IST0138, IST0145, IST0146, IST0162, MGW0132, MGW0201, MGW0202,
-   MGW0204, MGW0205), and the policy ports of :mod:`.policy_ports` (MGW0206);
+3. the cross-object analyzers of :mod:`.analyzers` (one module per concern: gateway,
+   virtualservice, destinationrule, serviceentry, authz, injection), over one
+   :class:`~.index.MeshIndex` built once per input, and the policy ports of :mod:`.policy_ports`
+   (MGW0208);
 4. the egress-gateway consistency checks (:mod:`.egress`; MGW0301-MGW0306);
 5. checks that need the whole set at once: the same object twice (MGW0107), and egress client
    namespaces left without a lock-down (MGW0203).
@@ -43,7 +44,9 @@ def analyze_manifests(
         objs: Kubernetes and Istio objects as plain data, in apply order. Anything else (a list, a
             string, a malformed object) is reported, never raised.
         index: An index that already holds objects declared elsewhere (external Gateways, Services,
-            Secrets, workloads); ``objs`` are added to it. Default: a fresh index.
+            Secrets, workloads); ``objs`` are added to it. Default: a fresh index for which ``objs``
+            are the whole input (``hosts_complete``: a destination host that names no Service or
+            ServiceEntry among them is IST0101, as in ``istioctl analyze``).
         schema: Validate each object against its schema. Turning it off skips the most expensive
             step when the objects are known to be well formed (rendered by this library).
 
@@ -68,7 +71,10 @@ def analyze_manifests(
         found.extend(d for d in admission_diagnostics(obj) if not _covered(d.path, covered))
     found.extend(_duplicates(manifests))
 
-    idx = index if index is not None else MeshIndex()
+    idx = index
+    if idx is None:
+        idx = MeshIndex()
+        idx.hosts_complete = True
     idx.add(manifests)  # everything first, so that references may point forward
     found.extend(idx.check(manifests))
     found.extend(check_policy_ports(idx, manifests))

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-__all__ = ["fqdn", "host_matches", "hosts_intersect", "split_scoped_host"]
+__all__ = ["fqdn", "host_matches", "hosts_intersect", "service_of", "split_scoped_host"]
 
 CLUSTER_DOMAIN = "cluster.local"
 
@@ -41,3 +41,10 @@ def fqdn(host: str, namespace: str) -> str:
     if "." in host or host == "*":
         return host
     return f"{host}.{namespace}.svc.{CLUSTER_DOMAIN}"
+
+
+def service_of(host: str) -> tuple[str, str] | None:
+    """(name, namespace) of a Kubernetes Service FQDN ``name.namespace.svc.cluster.local``, else None."""
+    name, _, rest = host.partition(".")
+    ns, _, domain = rest.partition(".")
+    return (name, ns) if name and ns and domain == f"svc.{CLUSTER_DOMAIN}" else None

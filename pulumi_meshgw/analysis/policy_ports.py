@@ -1,4 +1,4 @@
-"""MGW0206: an AuthorizationPolicy port that is a Service port, not the port the pods listen on.
+"""MGW0208: an AuthorizationPolicy port that is a Service port, not the port the pods listen on.
 
 Istio matches ``to.operation.ports`` (and ``notPorts``) against the port the proxy's listener is
 bound to, ``destination.port``: on a gateway, the container port. A Gateway server written with the
@@ -29,7 +29,7 @@ __all__ = ["CODES", "INPUTS", "NAME", "check_policy_ports"]
 NAME = "authorizationpolicy.ServicePortAnalyzer"
 INPUTS = ("security.istio.io/AuthorizationPolicy", "v1/Service", "apps/Deployment", "v1/Pod")
 """The kinds it reads: the policies, the Services, and the workloads that carry pod labels."""
-CODES = ("MGW0206",)
+CODES = ("MGW0208",)
 
 _SECURITY_GROUP = "security.istio.io"
 
@@ -89,7 +89,7 @@ def _check(index: MeshIndex, obj: Manifest) -> list[Diagnostic]:
                         target, svc = remapped[port]
                         out.append(
                             Diagnostic(
-                                "MGW0206",
+                                "MGW0208",
                                 Level.ERROR,
                                 key[0],
                                 key[1],
@@ -105,7 +105,7 @@ def _check(index: MeshIndex, obj: Manifest) -> list[Diagnostic]:
 
 
 def check_policy_ports(index: MeshIndex, objs: Iterable[Manifest]) -> list[Diagnostic]:
-    """MGW0206 over the AuthorizationPolicies among ``objs``, against what ``index`` holds.
+    """MGW0208 over the AuthorizationPolicies among ``objs``, against what ``index`` holds.
 
     Args:
         index: The index with the Services and workloads (``objs`` already added).

@@ -238,6 +238,7 @@ def check_command(
     Exits 1 when there is an error. Every code is documented in docs/checks.md.
     """
     index = MeshIndex()
+    index.hosts_complete = True  # the files are the whole input, as for `istioctl analyze`
     findings: list[tuple[Located, Diagnostic]] = []
     for path in declare or []:
         findings.extend(load_declarations(path, index))

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import importlib
+import json
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -13,8 +13,11 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from pulumi_meshgw.errors import MeshgwError
+from pulumi_meshgw.analysis import Diagnostic, Level, MeshIndex, analyze_manifests
+from pulumi_meshgw.errors import ConfigError, MeshgwError
 from pulumi_meshgw.offline import Recording, RenderResult, run_stack, write_render
+from pulumi_meshgw.plan import declare_external
+from pulumi_meshgw.spec.mesh import CONFIG_KEYS, MeshSpec
 
 __all__ = ["analyze", "render_command"]
 
@@ -23,29 +26,47 @@ __all__ = ["analyze", "render_command"]
 USER_ERRORS: tuple[type[BaseException], ...] = (MeshgwError, pulumi.RunError)
 
 
-def analyze(manifests: Sequence[Mapping[str, Any]]) -> list[object]:
-    """Run the manifest analysers, if this installation has them.
+def analyze(
+    manifests: Sequence[Mapping[str, Any]], config: Mapping[str, str] | None = None
+) -> list[Diagnostic]:
+    """Analyse rendered manifests as the stack's program saw them.
 
-    ``pulumi_meshgw.analysis.analyze_manifests`` is written separately; until it exists (or when
-    the package is not importable at all) there is nothing to report. An import error from inside
-    the analysis package is a bug and propagates.
+    The stack's ``meshgw:external`` items and external workloads are declared first (as ``Mesh``
+    and ``plan_mesh`` declare them), so a Secret, Gateway or workload the stack declares but does
+    not manage is not reported missing.
 
     Args:
         manifests: The Kubernetes objects as plain dicts, in apply order.
+        config: The stack's config (full keys, JSON-encoded structured values). Default: none.
 
     Returns:
-        The findings, in the order the analysers gave them.
+        The findings, in the engine's order.
     """
+    index = MeshIndex()
+    spec = _mesh_spec(config or {})
+    if spec is not None:
+        declare_external(index, spec)
+    return analyze_manifests(manifests, index=index)
+
+
+def _mesh_spec(config: Mapping[str, str]) -> MeshSpec | None:
+    """The ``meshgw:*`` config as a spec, or None when the stack has none, or one the program
+    could not have accepted (it would have failed before anything rendered)."""
+    values: dict[str, Any] = {}
+    for key in CONFIG_KEYS:
+        raw = config.get(f"meshgw:{key}")
+        if raw is None:
+            continue
+        try:
+            values[key] = json.loads(raw)
+        except json.JSONDecodeError:
+            return None
+    if not values:
+        return None
     try:
-        module = importlib.import_module("pulumi_meshgw.analysis")
-    except ModuleNotFoundError as error:
-        if error.name != "pulumi_meshgw.analysis":
-            raise
-        return []
-    analyze_manifests = getattr(module, "analyze_manifests", None)
-    if analyze_manifests is None:
-        return []
-    return list(analyze_manifests(manifests))
+        return MeshSpec.from_config(values)
+    except ConfigError:
+        return None
 
 
 def render_command(
@@ -100,12 +121,14 @@ def render_command(
     for message in recording.logs:
         style = "red" if message.severity == "error" else "yellow"
         errors.print(f"{message.severity}: {message.message}", style=style, markup=False, soft_wrap=True)
-    findings = analyze([dict(m.body) for m in result.manifests])
+    findings = analyze([dict(m.body) for m in result.manifests], recording.config)
     _print_summary(Console(highlight=False), recording, result, findings)
+    if any(f.level is Level.ERROR for f in findings):
+        raise typer.Exit(1)  # like `meshgw check`: an error-level finding fails the command
 
 
 def _print_summary(
-    console: Console, recording: Recording, result: RenderResult, findings: Sequence[object]
+    console: Console, recording: Recording, result: RenderResult, findings: Sequence[Diagnostic]
 ) -> None:
     console.print(f"project {recording.project}, stack {recording.stack}", markup=False)
     console.print(

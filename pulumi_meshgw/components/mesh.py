@@ -8,7 +8,7 @@ from typing import Any
 
 import pulumi
 
-from ..plan import MeshPlan, plan_mesh
+from ..plan import MeshPlan, declare_external, plan_mesh
 from ..spec.mesh import MeshSpec
 from ._addressing import resolve_mesh_lookups
 from ._runtime import (
@@ -73,12 +73,7 @@ class Mesh(pulumi.ComponentResource):
         state = current_state()
         # What the plan was checked against is declared to the stack too, so components created
         # after the Mesh see the same external objects (no declare_external of their own).
-        for w in plan.workloads.values():
-            if w.spec.external is not None:
-                ext = w.spec.external
-                state.index.declare_workload(ext.namespace, w.spec.name, ext.labels, ext.port_numbers)
-        for item in mesh.external:
-            state.index.declare(item)
+        declare_external(state.index, mesh)
         for p in plan.warnings:
             pulumi.log.warn(str(p), self)
         for p in plan.infos:

@@ -29,7 +29,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..analysis._access import Manifest, api_group, integer, key_of, labels, mapping, seq, text
-from ..analysis.index import gateway_ref, internet_facing
+from ..analysis.analyzers.gateway import internet_facing
+from ..analysis.index import gateway_ref
 from ..render.certinfo import (
     CA_EXPIRY_ANNOTATION,
     CA_SHA256_ANNOTATION,

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import ipaddress
 import re
+from collections.abc import Sequence
 from enum import Enum
 from typing import Annotated, Any, Literal
 
@@ -43,6 +44,7 @@ __all__ = [
     "is_ip",
     "validate_gateway_host",
     "validate_route_host",
+    "weight_split",
 ]
 
 
@@ -326,13 +328,13 @@ class Headers(SpecModel):
 
 class HTTPRouteDestination(SpecModel):
     destination: Destination
-    weight: int | None = Field(default=None, ge=0, le=100)
+    weight: int | None = Field(default=None, ge=0, le=2**31 - 1)  # int32, as Istio's API
     headers: Headers | None = None
 
 
 class RouteDestination(SpecModel):
     destination: Destination
-    weight: int | None = Field(default=None, ge=0, le=100)
+    weight: int | None = Field(default=None, ge=0, le=2**31 - 1)  # int32, as Istio's API
 
 
 class HTTPMatchRequest(SpecModel):
@@ -492,13 +494,40 @@ class TLSRoute(SpecModel):
 
 
 def _check_weights(route: list[HTTPRouteDestination] | list[RouteDestination]) -> None:
-    weights = [d.weight for d in route]
-    if len(route) > 1 and any(w is None for w in weights):
+    """Istio's rule (``pkg/config/validation/validation.go``, ``validateHTTPRouteDestinations`` and
+    ``validateRouteDestinations``): over several destinations, the weights must not total 0. Other
+    totals are accepted; :func:`weight_split` says what split they give."""
+    weights = [d.weight or 0 for d in route]
+    if len(route) > 1 and sum(weights) == 0:
         raise ValueError(
-            "with more than one destination, give every destination a weight (they must sum to 100)"
+            f"destination weights {weights} total 0, which Istio rejects; give the destinations that "
+            "should get traffic a weight (they are shares of the total, normally summing to 100)"
         )
-    if len(route) > 1 and sum(w or 0 for w in weights) != 100:
-        raise ValueError(f"destination weights {weights} sum to {sum(w or 0 for w in weights)}, not 100")
+
+
+def weight_split(weights: Sequence[int | None]) -> str | None:
+    """What split several destinations get when their weights do not sum to 100, or None.
+
+    Envoy divides each weight by the total (``pilot/pkg/networking/core/route/route.go`` drops
+    zero-weight destinations and hands the rest to Envoy's weighted clusters), so ``[60, 30]`` is a
+    two-thirds / one-third split. An omitted weight counts as 0.
+
+    Args:
+        weights: The destinations' weights, in order.
+
+    Returns:
+        A sentence naming the sum and the resulting percentages; None for a single destination,
+        a sum of 100, or a total of 0 (which Istio rejects).
+    """
+    given = [w or 0 for w in weights]
+    total = sum(given)
+    if len(given) < 2 or total in (0, 100):
+        return None
+    shares = " / ".join(f"{100 * w / total:.3g}%" for w in given)
+    return (
+        f"destination weights {given} sum to {total}, not 100; Istio divides each by the total, so the "
+        f"split is {shares}. Write the weights as percentages to say so"
+    )
 
 
 class VirtualServiceFields(SpecModel):
