@@ -52,7 +52,8 @@ from pulumi.runtime import mocks as pulumi_mocks
 from pulumi.runtime import settings as pulumi_settings
 from pulumi.runtime.proto import resource_pb2
 
-from pulumi_meshgw.errors import MeshgwError
+from pulumi_meshgw.errors import MeshgwError, show
+from pulumi_meshgw.spec.yaml_input import YamlInputError, load_one
 
 __all__ = [
     "SECRET",
@@ -96,11 +97,11 @@ _OUTPUT_VALUE_SIG = "d0e6a833031e9bbcd3f4e8bde6ca49a4"
 _UNKNOWN_WIRE = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"
 
 _STACK_TYPE = "pulumi:pulumi:Stack"
-_K8S_TYPE = re.compile(r"^kubernetes:(?P<module>[^:]+):(?P<kind>[A-Za-z0-9]+)$")
+_K8S_TYPE = re.compile(r"\Akubernetes:(?P<module>[^:]+):(?P<kind>[A-Za-z0-9]+)\Z")
 # Custom resources of the kubernetes package that are not Kubernetes objects (helm.sh/v3:Release)
 # or are remote components (yaml/v2, kustomize/v2, helm.sh/v4) and never have a body to apply.
 _NOT_OBJECT_GROUPS = frozenset({"helm.sh", "yaml", "kustomize"})
-_RENDERED_FILE = re.compile(r"^\d{3,}-.+\.yaml$")
+_RENDERED_FILE = re.compile(r"\A\d{3,}-.+\.yaml\Z")
 _UNSAFE_FILENAME_CHARS = re.compile(r"[^A-Za-z0-9._-]+")
 # Wide enough that PyYAML never folds a long string over two lines: folded scalars are valid YAML
 # but make one-field changes show up as multi-line diffs.
@@ -132,7 +133,7 @@ class DuplicateUrnError(OfflineError):
     def __init__(self, urn: str, type_: str, name: str) -> None:
         self.urn = urn
         super().__init__(
-            f"duplicate resource URN {urn!r}: a {type_} named {name!r} was registered twice under "
+            f"duplicate resource URN {show(urn)}: a {type_} named {show(name)} was registered twice under "
             "the same parent type; give the resources unique names (prefix child names with the "
             "component's name)"
         )
@@ -318,7 +319,7 @@ class Recording:
         """
         found = [r for r in self.resources if r.name == name and type_ in (None, r.type)]
         if len(found) != 1:
-            what = f"{name!r}" + (f" of type {type_}" if type_ else "")
+            what = f"{show(name)}" + (f" of type {type_}" if type_ else "")
             if not found:
                 raise KeyError(f"no resource named {what}")
             raise KeyError(f"{len(found)} resources named {what}: " + ", ".join(r.type for r in found))
@@ -493,7 +494,7 @@ class EchoMocks(pulumi.runtime.Mocks):
 
 def _placeholder_outputs(type_: str, name: str) -> dict[str, str]:
     if type_ == "tls:index/privateKey:PrivateKey":
-        what = f"tls PrivateKey {name!r}"
+        what = f"tls PrivateKey {show(name)}"
         return {
             "privateKeyPem": _pem("PRIVATE KEY", what),
             "privateKeyPemPkcs8": _pem("PRIVATE KEY", what),
@@ -504,9 +505,9 @@ def _placeholder_outputs(type_: str, name: str) -> dict[str, str]:
             "publicKeyFingerprintSha256": "offline-placeholder",
         }
     if type_ in ("tls:index/selfSignedCert:SelfSignedCert", "tls:index/locallySignedCert:LocallySignedCert"):
-        return {"certPem": _pem("CERTIFICATE", f"{type_.rsplit(':', 1)[-1]} {name!r}")}
+        return {"certPem": _pem("CERTIFICATE", f"{type_.rsplit(':', 1)[-1]} {show(name)}")}
     if type_ == "tls:index/certRequest:CertRequest":
-        return {"certRequestPem": _pem("CERTIFICATE REQUEST", f"tls CertRequest {name!r}")}
+        return {"certRequestPem": _pem("CERTIFICATE REQUEST", f"tls CertRequest {show(name)}")}
     return {}
 
 
@@ -1064,7 +1065,7 @@ def _sorted_plain(value: Any) -> Any:
 def _manifest_body(resource: RegisteredResource) -> dict[str, Any]:
     identity = resource.kubernetes_type
     if identity is None:
-        raise ValueError(f"{resource.type} {resource.name!r} is not a Kubernetes object")
+        raise ValueError(f"{resource.type} {show(resource.name)} is not a Kubernetes object")
     api_version, kind = identity
     rest = _sorted_plain({k: v for k, v in resource.inputs.items() if k not in ("apiVersion", "kind")})
     body: dict[str, Any] = {"apiVersion": api_version, "kind": kind}
@@ -1200,32 +1201,6 @@ def write_render(recording: Recording, out_dir: Path | str) -> RenderResult:
 # --------------------------------------------------------------------------------------------
 
 
-_YAML11_ONLY = ("tag:yaml.org,2002:bool", "tag:yaml.org,2002:int", "tag:yaml.org,2002:timestamp")
-
-
-class _PulumiYamlLoader(yaml.SafeLoader):
-    """Resolves plain scalars the way the CLI's Go YAML library does for untyped values.
-
-    PyYAML implements YAML 1.1, where ``yes``/``on`` are booleans, ``1:30`` is 90 and
-    ``2024-01-01`` is a date. Pulumi reads config objects as YAML 1.2: those stay strings.
-    """
-
-
-# Drop YAML 1.1's resolvers and add YAML 1.2's booleans and integers (no sexagesimal 1:30).
-_PulumiYamlLoader.yaml_implicit_resolvers = {
-    first: [(tag, regexp) for tag, regexp in resolvers if tag not in _YAML11_ONLY]
-    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
-}
-_PulumiYamlLoader.add_implicit_resolver(
-    "tag:yaml.org,2002:bool", re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"), list("tTfF")
-)
-_PulumiYamlLoader.add_implicit_resolver(
-    "tag:yaml.org,2002:int",
-    re.compile(r"^[-+]?(?:0b[01_]+|0o?[0-7_]+|0x[0-9a-fA-F_]+|0|[1-9][0-9_]*)$"),
-    list("-+0123456789"),
-)
-
-
 @dataclass(frozen=True)
 class Project:
     """A Pulumi project, read from its ``Pulumi.yaml``.
@@ -1292,32 +1267,31 @@ class StackConfig:
     warnings: tuple[str, ...] = ()
 
 
+# The top-level keys of a Pulumi.<stack>.yaml (the CLI's workspace.ProjectStack); anything else is
+# most likely config written without its 'config:' parent, which the CLI would ignore.
+_STACK_FILE_KEYS = frozenset({"config", "environment", "secretsprovider", "encryptedkey", "encryptionsalt"})
+
+
 def _stack_name_from_file(path: Path) -> str | None:
-    match = re.match(r"^Pulumi\.(?P<stack>.+)\.ya?ml$", path.name)
+    match = re.fullmatch(r"Pulumi\.(?P<stack>.+)\.ya?ml", path.name)
     return match["stack"] if match else None
 
 
 def _read_yaml(path: Path) -> tuple[Any, yaml.Node | None]:
-    """Parse a YAML file; return the data and the root node (for raw scalar text).
+    """Parse a YAML file as Pulumi's YAML 1.2 config; return the data and the root node.
 
     Raises:
-        ProjectError: If it cannot be read or parsed; the message has the line and column.
+        ProjectError: If it cannot be read or is not plain YAML data (see
+            :mod:`pulumi_meshgw.spec.yaml_input`); the message has the file and line.
     """
     try:
-        text = path.read_text(encoding="utf-8")
+        data = path.read_bytes()
     except OSError as error:
         raise ProjectError(f"cannot read {path}: {error.strerror or error}") from None
-    loader = _PulumiYamlLoader(text)
     try:
-        node = loader.get_single_node()
-        return (loader.construct_document(node) if node is not None else None), node
-    except yaml.YAMLError as error:
-        mark = getattr(error, "problem_mark", None)
-        where = f"{path}:{mark.line + 1}:{mark.column + 1}" if mark is not None else str(path)
-        problem = getattr(error, "problem", None) or str(error)
-        raise ProjectError(f"{where}: malformed YAML: {problem}") from None
-    finally:
-        loader.dispose()
+        return load_one(data, str(path), yaml12=True)
+    except YamlInputError as error:
+        raise ProjectError(str(error)) from None
 
 
 def _raw_scalars(root: yaml.Node | None, section: str) -> dict[str, str]:
@@ -1364,11 +1338,11 @@ def load_project(project_dir: Path | str) -> Project:
     runtime = data.get("runtime")
     runtime_name = runtime.get("name") if isinstance(runtime, dict) else runtime
     if runtime_name != "python":
-        raise ProjectError(f"{file}: runtime is {runtime_name!r}; only Python programs can run offline")
+        raise ProjectError(f"{file}: runtime is {show(runtime_name)}; only Python programs can run offline")
     main, stack_config_dir = data.get("main", "."), data.get("stackConfigDir", ".")
     for key, value in (("main", main), ("stackConfigDir", stack_config_dir)):
         if not isinstance(value, str):
-            raise ProjectError(f"{file}: '{key}' must be a path, got {value!r}")
+            raise ProjectError(f"{file}: '{key}' must be a path, got {show(value)}")
     config = data.get("config") or {}
     if not isinstance(config, dict):
         raise ProjectError(f"{file}: 'config' must be a mapping")
@@ -1501,13 +1475,20 @@ def load_stack_config(
             stacks = project.available_stacks()
             listed = ", ".join(stacks) if stacks else "none"
             raise ProjectError(
-                f"stack {name!r} has no settings file {path.name} in {project.stack_dir}; "
+                f"stack {show(name)} has no settings file {path.name} in {project.stack_dir}; "
                 f"stacks with a settings file there: {listed}"
             )
     data, root = _read_yaml(path)
     data = {} if data is None else data
     if not isinstance(data, dict):
         raise ProjectError(f"{path}: expected a mapping with a 'config:' section")
+    misplaced = sorted(str(k) for k in data if str(k) not in _STACK_FILE_KEYS)
+    if misplaced:
+        raise ProjectError(
+            f"{path}: {', '.join(show(k) for k in misplaced)} "
+            f"{'is not a stack file setting' if len(misplaced) == 1 else 'are not stack file settings'}"
+            f" (those are {', '.join(sorted(_STACK_FILE_KEYS))}); config keys go indented under 'config:'"
+        )
     stack_values = data.get("config") or {}
     if not isinstance(stack_values, dict):
         raise ProjectError(f"{path}: 'config' must be a mapping of keys to values")
@@ -1523,7 +1504,7 @@ def load_stack_config(
         and f"{project.name}:{key}" not in merged
     )
     if missing:
-        raise ProjectError(f"stack {name!r} is missing configuration values: {', '.join(missing)}")
+        raise ProjectError(f"stack {show(name)} is missing configuration values: {', '.join(missing)}")
     config, secret_keys = normalize_config(project.name, merged)
     warnings = []
     if data.get("environment"):
@@ -1533,7 +1514,7 @@ def load_stack_config(
     if secret_keys:
         warnings.append(
             "secure config values cannot be decrypted offline and read as "
-            f"{SECRET!r}: {', '.join(sorted(secret_keys))}"
+            f"{show(SECRET)}: {', '.join(sorted(secret_keys))}"
         )
     return StackConfig(project, name, path, config, secret_keys, tuple(warnings))
 
