@@ -22,7 +22,7 @@ from .analysis.diagnostics import Diagnostic, Level
 from .analysis.egress import check_egress_consistency
 from .analysis.index import MeshIndex
 from .analysis.schema import validate_manifest
-from .errors import ConfigError, Problem, format_path
+from .errors import ConfigError, Problem, format_path, show
 from .ipam import plan_addresses, plan_egress_vips
 from .render._meta import Manifest, deep_merge
 from .render.ca_secret import render_ca_secret
@@ -183,14 +183,16 @@ def _read_pem(path: str, field_path: str, base_dir: Path, problems: list[Problem
         text = p.read_text(encoding="ascii")
     except FileNotFoundError:
         problems.append(
-            Problem(field_path, f"file {str(p)!r} does not exist; give the path of a PEM file", "MGW0110")
+            Problem(field_path, f"file {show(str(p))} does not exist; give the path of a PEM file", "MGW0110")
         )
         return None
     except (OSError, UnicodeDecodeError) as exc:
-        problems.append(Problem(field_path, f"cannot read {str(p)!r} as PEM text: {exc}", "MGW0110"))
+        problems.append(Problem(field_path, f"cannot read {show(str(p))} as PEM text: {exc}", "MGW0110"))
         return None
     if "-----BEGIN " not in text:
-        problems.append(Problem(field_path, f"file {str(p)!r} is not PEM (no -----BEGIN line)", "MGW0110"))
+        problems.append(
+            Problem(field_path, f"file {show(str(p))} is not PEM (no -----BEGIN line)", "MGW0110")
+        )
         return None
     return text
 
@@ -487,7 +489,7 @@ def plan_mesh(spec: MeshSpec, *, base_dir: Path | None = None) -> MeshPlan:
             problems.append(
                 Problem(
                     f"gateways[{i}].workload",
-                    f"workload {gw.workload!r} is not declared in meshgw:workloads (declared: {known})",
+                    f"workload {show(gw.workload)} is not declared in meshgw:workloads (declared: {known})",
                     "IST0101",
                 )
             )
@@ -515,7 +517,7 @@ def plan_mesh(spec: MeshSpec, *, base_dir: Path | None = None) -> MeshPlan:
             problems.append(
                 Problem(
                     f"workloads[{i}]",
-                    f"no Gateway binds workload {w.name!r}, so its Service would have "
+                    f"no Gateway binds workload {show(w.name)}, so its Service would have "
                     "no ports; bind a Gateway to it or remove it",
                     "MGW0120",
                 )
@@ -606,7 +608,8 @@ def _share_peer_authentications(
                 problems.append(
                     Problem(
                         f"gateways[{position[name]}].authentication.peerAuthentication.mode",
-                        f"namespace {ns!r} gets mode {prev[0]} from gateway {prev[1]!r}; one namespace "
+                        f"namespace {show(ns)} gets mode {prev[0]} from gateway {show(prev[1])}; one "
+                        f"namespace "
                         "has one namespace-wide PeerAuthentication: use the same mode",
                         "MGW0153",
                     )
@@ -844,7 +847,7 @@ def _plan_mesh_egress(
                     Problem(
                         f"egressGateways[{i}].destinations[{j}]",
                         f"{d.host}:{d.external_port} is already claimed by egressGateways[{prev[0]}]"
-                        f".destinations[{prev[1]}] (egress gateway {other!r}); a destination leaves "
+                        f".destinations[{prev[1]}] (egress gateway {show(other)}); a destination leaves "
                         "through exactly one egress gateway: remove it from one of them",
                         "MGW0310",
                     )
@@ -857,7 +860,7 @@ def _plan_mesh_egress(
                 problems.append(
                     Problem(
                         f"egressGateways[{i}].destinations[{j}].host",
-                        f"{d.host} already leaves through egress gateway {other!r} "
+                        f"{d.host} already leaves through egress gateway {show(other)} "
                         f"(egressGateways[{first[0]}].destinations[{first[1]}]); every port of a host "
                         "must use the same egress gateway, because sidecars take the route for a host "
                         "from one mesh-bound VirtualService",
