@@ -6,7 +6,6 @@ import gc
 import os
 import subprocess
 import sys
-import types
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -14,6 +13,7 @@ from typing import Any
 import pytest
 from typer.testing import CliRunner
 
+from pulumi_meshgw.analysis import Diagnostic, Level
 from pulumi_meshgw.cli import app
 from pulumi_meshgw.cli import render as render_module
 
@@ -23,7 +23,8 @@ FILES = [
     "002-serviceaccount-apps-shop.yaml",
     "003-secret-apps-shop-tls.yaml",
     "004-deployment-apps-shop.yaml",
-    "005-gateway-apps-shop.yaml",
+    "005-service-apps-shop.yaml",
+    "006-gateway-apps-shop.yaml",
     "graph.json",
 ]
 
@@ -44,7 +45,7 @@ def test_render_by_stack_name(tmp_path: Path) -> None:
     assert gc.get_threshold() == threshold  # the command tunes the GC only while it runs
     assert list(rendered(out)) == FILES
     assert "project fixture, stack dev" in result.stdout
-    assert "7 resources registered, 5 manifests written to" in result.stdout
+    assert "8 resources registered, 6 manifests written to" in result.stdout
     for kind in ("Deployment", "Gateway", "Namespace", "Secret", "ServiceAccount"):
         assert kind in result.stdout
     # The secure value cannot be decrypted offline: the user is told, on stderr.
@@ -107,35 +108,30 @@ def test_usage_errors_exit_2(args: list[str]) -> None:
     assert result.exit_code == 2, result.output
 
 
-def test_findings_from_the_analysis_hook_are_printed(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+@pytest.mark.parametrize(("level", "exit_code"), [(Level.WARNING, 0), (Level.ERROR, 1)])
+def test_findings_are_printed_and_an_error_finding_exits_1(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, level: Level, exit_code: int
+) -> None:
     received: list[Sequence[Mapping[str, Any]]] = []
 
-    def analyze_manifests(manifests: Sequence[Mapping[str, Any]]) -> list[str]:
+    def analyze_manifests(manifests: Sequence[Mapping[str, Any]]) -> list[Diagnostic]:
         received.append(manifests)
-        return ["IST0101 gateway selector matches no pods"]
+        return [Diagnostic("IST0101", level, "Gateway", "apps", "shop", "spec.selector", "matches no pods")]
 
-    fake = types.ModuleType("pulumi_meshgw.analysis")
-    fake.analyze_manifests = analyze_manifests  # type: ignore[attr-defined]
-    monkeypatch.setitem(sys.modules, "pulumi_meshgw.analysis", fake)
+    monkeypatch.setattr(render_module, "analyze_manifests", analyze_manifests)
     result = runner.invoke(app, ["render", "-s", "dev", "-o", str(tmp_path), "-C", str(FIXTURE)])
-    assert result.exit_code == 0, result.output
-    assert "1 finding(s):" in result.stdout and "IST0101 gateway selector matches no pods" in result.stdout
+    assert result.exit_code == exit_code, result.output
+    assert "1 finding(s):" in result.stdout and "IST0101 Gateway apps/shop spec.selector" in result.stdout
     (manifests,) = received
     assert [m["kind"] for m in manifests] == [
         "Namespace",
         "ServiceAccount",
         "Secret",
         "Deployment",
+        "Service",
         "Gateway",
     ]
     assert all(type(m) is dict for m in manifests)  # plain data for the pure analysis layer
-
-
-def test_analysis_hook_is_skipped_when_absent(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setitem(sys.modules, "pulumi_meshgw.analysis", types.ModuleType("pulumi_meshgw.analysis"))
-    assert render_module.analyze([{"kind": "Gateway"}]) == []
-    monkeypatch.setitem(sys.modules, "pulumi_meshgw.analysis", None)  # import raises ModuleNotFoundError
-    assert render_module.analyze([{"kind": "Gateway"}]) == []
 
 
 def test_python_dash_m_is_byte_for_byte_stable_across_hash_seeds(tmp_path: Path) -> None:

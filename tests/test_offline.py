@@ -35,7 +35,8 @@ EXPECTED_FILES = [
     "002-serviceaccount-apps-shop.yaml",
     "003-secret-apps-shop-tls.yaml",
     "004-deployment-apps-shop.yaml",
-    "005-gateway-apps-shop.yaml",
+    "005-service-apps-shop.yaml",
+    "006-gateway-apps-shop.yaml",
 ]
 
 
@@ -59,13 +60,15 @@ def test_records_every_registration_with_parent_and_dependencies(dev: Recording)
         ("kubernetes:core/v1:Namespace", "apps"),
         ("fixture:index:App", "shop"),
         ("kubernetes:core/v1:ServiceAccount", "shop-sa"),
+        # No dependency holds the Service back, so it registers before those that wait on others.
+        ("kubernetes:core/v1:Service", "shop-svc"),
         ("kubernetes:core/v1:Secret", "shop-tls"),
         ("kubernetes:apps/v1:Deployment", "shop-deploy"),
         ("kubernetes:networking.istio.io/v1:Gateway", "shop-gw"),
     ]
     app = dev.by_name("shop")
     assert not app.custom and app.outputs == {"gateway": "shop"}
-    for child in ("shop-sa", "shop-tls", "shop-deploy", "shop-gw"):
+    for child in ("shop-sa", "shop-tls", "shop-deploy", "shop-svc", "shop-gw"):
         assert dev.parent_of(dev.by_name(child)) == app
     assert dev.parent_of(app) == dev.resources[0]
     assert names(dev, dev.by_name("shop-tls").dependencies) == {"apps", "shop-sa"}  # depends_on + namespace
@@ -96,6 +99,7 @@ def test_manifests_in_apply_order(dev: Recording) -> None:
         ("v1", "ServiceAccount"),
         ("v1", "Secret"),
         ("apps/v1", "Deployment"),
+        ("v1", "Service"),
         ("networking.istio.io/v1", "Gateway"),
     ]
     deployment = manifests[3].body

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -13,6 +12,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from pulumi_meshgw.analysis import Diagnostic, Level, analyze_manifests
 from pulumi_meshgw.errors import MeshgwError
 from pulumi_meshgw.offline import Recording, RenderResult, run_stack, write_render
 
@@ -23,29 +23,16 @@ __all__ = ["analyze", "render_command"]
 USER_ERRORS: tuple[type[BaseException], ...] = (MeshgwError, pulumi.RunError)
 
 
-def analyze(manifests: Sequence[Mapping[str, Any]]) -> list[object]:
-    """Run the manifest analysers, if this installation has them.
-
-    ``pulumi_meshgw.analysis.analyze_manifests`` is written separately; until it exists (or when
-    the package is not importable at all) there is nothing to report. An import error from inside
-    the analysis package is a bug and propagates.
+def analyze(manifests: Sequence[Mapping[str, Any]]) -> list[Diagnostic]:
+    """Run every manifest check (:func:`~pulumi_meshgw.analysis.analyze_manifests`) on a render.
 
     Args:
         manifests: The Kubernetes objects as plain dicts, in apply order.
 
     Returns:
-        The findings, in the order the analysers gave them.
+        The findings, in the order the analysis gave them.
     """
-    try:
-        module = importlib.import_module("pulumi_meshgw.analysis")
-    except ModuleNotFoundError as error:
-        if error.name != "pulumi_meshgw.analysis":
-            raise
-        return []
-    analyze_manifests = getattr(module, "analyze_manifests", None)
-    if analyze_manifests is None:
-        return []
-    return list(analyze_manifests(manifests))
+    return analyze_manifests(manifests)
 
 
 def render_command(
@@ -102,10 +89,13 @@ def render_command(
         errors.print(f"{message.severity}: {message.message}", style=style, markup=False, soft_wrap=True)
     findings = analyze([dict(m.body) for m in result.manifests])
     _print_summary(Console(highlight=False), recording, result, findings)
+    # An error printed means exit 1, whether it came from the program's log or the analysis.
+    if any(m.severity == "error" for m in recording.logs) or any(f.level is Level.ERROR for f in findings):
+        raise typer.Exit(1)
 
 
 def _print_summary(
-    console: Console, recording: Recording, result: RenderResult, findings: Sequence[object]
+    console: Console, recording: Recording, result: RenderResult, findings: Sequence[Diagnostic]
 ) -> None:
     console.print(f"project {recording.project}, stack {recording.stack}", markup=False)
     console.print(

@@ -23,6 +23,7 @@ from ..render.destination_rule import render_destination_rule
 from ..render.virtual_service import render_virtual_service
 from ..spec._base import parse
 from ..spec.resources import DestinationRuleSpec, VirtualServiceSpec
+from ._arguments import checked_arguments
 from ._runtime import current_state, inherited_dependencies, raise_diagnostics, validated
 from .gateway import Gateway
 
@@ -58,6 +59,7 @@ class VirtualService(k8s.apiextensions.CustomResource):
         opts: Pulumi options; depends_on the bound Gateways and used DestinationRules is added.
     """
 
+    @checked_arguments
     def __init__(
         self,
         resource_name: str,
@@ -148,6 +150,7 @@ class DestinationRule(k8s.apiextensions.CustomResource):
         opts: Pulumi options.
     """
 
+    @checked_arguments
     def __init__(
         self,
         resource_name: str,

@@ -9,6 +9,7 @@ from typing import Any
 import pulumi
 import pulumi_tls as tls
 
+from ..errors import ConfigError, Problem
 from ..plan import Credential, service_ports
 from ..render._meta import Manifest
 from ..render.firewall import workload_with_firewall
@@ -21,6 +22,7 @@ from ..spec.addressing import AddressPoolSpec
 from ..spec.resources import GatewaySpec
 from ..spec.workload import WorkloadSpec
 from ._addressing import prepare_workload, workload_address
+from ._arguments import checked_arguments
 from ._runtime import (
     StackState,
     adopt_dependencies,
@@ -91,6 +93,7 @@ class GatewayWorkload(pulumi.ComponentResource):
 
     TYPE = "meshgw:index:GatewayWorkload"
 
+    @checked_arguments
     def __init__(
         self,
         resource_name: str,
@@ -111,8 +114,14 @@ class GatewayWorkload(pulumi.ComponentResource):
             elif not isinstance(spec, WorkloadSpec):
                 spec = parse(WorkloadSpec, spec)
             if spec.is_external:
-                raise TypeError(
-                    "use GatewayWorkload.existing(...) for a workload this program does not manage"
+                raise ConfigError(
+                    [
+                        Problem(
+                            "external",
+                            "use GatewayWorkload.existing(...) for a workload this program does not manage",
+                            "MGW0100",
+                        )
+                    ]
                 )
             if ports is None:
                 ports = service_ports(gateways) if gateways else _DEFAULT_PORTS
@@ -188,6 +197,7 @@ class GatewayWorkload(pulumi.ComponentResource):
         return [self.deployment, self.service]
 
     @staticmethod
+    @checked_arguments
     def existing(
         name: str, *, namespace: str, labels: Mapping[str, str], service_ports: Sequence[int] | None = None
     ) -> ExistingWorkload:
@@ -277,6 +287,9 @@ def _register_credential(
 
 
 def _secret_config(key: str) -> pulumi.Output[str]:
-    """A secret config value: ``name`` in the ``meshgw`` namespace, or ``namespace:name``."""
+    """A secret config value: ``name`` in the running project's namespace, or ``namespace:name``.
+
+    ``pulumi config set --secret name`` stores ``<project>:name``, whatever the project is called.
+    """
     ns, _, name = key.rpartition(":")
-    return pulumi.Config(ns or "meshgw").require_secret(name)
+    return pulumi.Config(ns or None).require_secret(name)
