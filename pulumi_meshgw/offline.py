@@ -126,17 +126,36 @@ class ProjectError(OfflineError):
 class DuplicateUrnError(OfflineError):
     """Two resources share a URN. The mock runtime would silently keep the last; the engine fails.
 
+    The run finishes first and the error names the topmost duplicate (the fewest parent types,
+    then the URN in text order), so the same program gives the same message on every run, and it
+    names the component each of the two declarations was made under.
+
     Attributes:
         urn: The URN registered twice (a mock URN; see the module notes).
     """
 
-    def __init__(self, urn: str, type_: str, name: str) -> None:
+    def __init__(
+        self, urn: str, type_: str, name: str, first_parent: str | None, second_parent: str | None
+    ) -> None:
         self.urn = urn
-        super().__init__(
-            f"duplicate resource URN {show(urn)}: a {type_} named {show(name)} was registered twice under "
-            "the same parent type; give the resources unique names (prefix child names with the "
-            "component's name)"
+        where = (
+            f"first under {_describe_urn(first_parent)}, again under {_describe_urn(second_parent)}"
+            if first_parent != second_parent
+            else f"both under {_describe_urn(first_parent)}"
         )
+        super().__init__(
+            f"duplicate resource URN {show(urn)}: a {type_} named {show(name)} is declared twice ({where}); "
+            "a URN holds the parent's type but not its name, so give the resources unique names "
+            "(prefix child names with the component's name)"
+        )
+
+
+def _describe_urn(urn: str | None) -> str:
+    """``<type> 'name'`` of a URN, or ``the stack`` for none."""
+    if not urn:
+        return "the stack"
+    head, _, name = urn.rpartition("::")
+    return f"{head.rpartition('::')[2].rpartition('$')[2]} {show(name)}"
 
 
 # --------------------------------------------------------------------------------------------
@@ -521,8 +540,9 @@ def _provider_urn(reference: str) -> str | None:
 class RecordingMonitor(pulumi_mocks.MockMonitor):
     """A MockMonitor that records every registration with its parent, dependencies and secrets.
 
-    Duplicate URNs raise :class:`DuplicateUrnError` (the engine rejects them; the mock would keep
-    the last silently), and ``additionalSecretOutputs`` are applied to the mock's outputs.
+    Duplicate URNs raise :class:`DuplicateUrnError` when the run ends (the engine rejects them; the
+    mock would keep the last silently), and ``additionalSecretOutputs`` are applied to the mock's
+    outputs.
     """
 
     def __init__(self, mocks: pulumi.runtime.Mocks) -> None:
@@ -530,6 +550,17 @@ class RecordingMonitor(pulumi_mocks.MockMonitor):
         self._lock = threading.Lock()
         self._registrations: dict[str, RegisteredResource] = {}
         self._outputs: dict[str, tuple[dict[str, Any], frozenset[str]]] = {}
+        self._duplicates: list[DuplicateUrnError] = []
+
+    def check(self) -> None:
+        """Raise the topmost duplicate URN of the run, if any: the same one on every run.
+
+        Raises:
+            DuplicateUrnError: The duplicate with the fewest parent types, then the first URN.
+        """
+        with self._lock:
+            if self._duplicates:
+                raise min(self._duplicates, key=lambda d: (d.urn.count("$"), d.urn))
 
     def _record(
         self,
@@ -537,10 +568,14 @@ class RecordingMonitor(pulumi_mocks.MockMonitor):
         urn: str,
         **fields: Any,
     ) -> None:
-        """Record a registration at the next index; reject a URN seen before."""
+        """Record a registration at the next index; note a URN seen before (see :meth:`check`)."""
         with self._lock:
             if urn in self._registrations:
-                raise DuplicateUrnError(urn, request.type, request.name)
+                first = self._registrations[urn]
+                self._duplicates.append(
+                    DuplicateUrnError(urn, request.type, request.name, first.parent, request.parent or None)
+                )
+                return
             self._registrations[urn] = RegisteredResource(
                 index=len(self._registrations),
                 urn=urn,
@@ -632,6 +667,7 @@ class RecordingMonitor(pulumi_mocks.MockMonitor):
         with self._lock:
             self.resources.clear()
             self._registrations.clear()
+            self._duplicates.clear()
             self._outputs.clear()
 
 
@@ -788,6 +824,7 @@ def _run_on_this_thread(
         # registers the exports, then waits for every RPC and Output. It re-raises the program's
         # own exception object.
         loop.run_until_complete(pulumi.runtime.run_in_stack(entry))
+        monitor.check()
         return monitor.recording(project=project, stack=stack, preview=preview, logs=collector.messages)
     finally:
         pending = asyncio.all_tasks(loop)

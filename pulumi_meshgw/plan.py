@@ -197,29 +197,57 @@ def _read_pem(path: str, field_path: str, base_dir: Path, problems: list[Problem
     return text
 
 
-def _check_pem_pair(cert: str, key: str, hosts: Sequence[str], path: str, problems: list[Problem]) -> None:
-    """Check that the certificate parses, is in date, matches the key; never echo key material."""
+_SWAPPED = "; are serverCertificate and privateKey swapped?"
+
+
+def _check_pem_pair(
+    cert: str,
+    key: str,
+    hosts: Sequence[str],
+    path: str,
+    problems: list[Problem],
+    warnings: list[Problem] | None = None,
+) -> None:
+    """Check that the certificate parses, is in date, matches the key and covers ``hosts``
+    (a warning into ``warnings``); never echo key material."""
     from cryptography import x509
     from cryptography.hazmat.primitives import serialization
 
     try:
         crt = x509.load_pem_x509_certificate(cert.encode())
     except ValueError:
+        holds_key = "PRIVATE KEY-----" in cert and "CERTIFICATE-----" not in cert
+        message = "holds a private key, not a certificate" + _SWAPPED if holds_key else ""
         problems.append(
-            Problem(f"{path}.serverCertificate", "is not a valid PEM X.509 certificate", "MGW0111")
+            Problem(f"{path}.serverCertificate", message or "is not a valid PEM X.509 certificate", "MGW0111")
         )
         return
     try:
         pkey = serialization.load_pem_private_key(key.encode(), password=None)
     except (ValueError, TypeError):
+        holds_cert = "CERTIFICATE-----" in key and "PRIVATE KEY-----" not in key
         problems.append(
             Problem(
                 f"{path}.privateKey",
-                "is not an unencrypted PEM private key (Envoy cannot use password-protected keys)",
+                "holds a certificate, not a private key" + _SWAPPED
+                if holds_cert
+                else "is not an unencrypted PEM private key (Envoy cannot use password-protected keys)",
                 "MGW0111",
             )
         )
         return
+    if warnings is not None:
+        uncovered = [h for h in hosts if h != "*" and not _covers(_dns_sans(crt), h)]
+        if uncovered:
+            warnings.append(
+                Problem(
+                    f"{path}.serverCertificate",
+                    f"the certificate's DNS names ({', '.join(_dns_sans(crt)) or 'none'}) do not cover "
+                    f"{', '.join(uncovered)}, so clients of those hosts reject it; issue it for every "
+                    "server host (RFC 6125: one '*' label, leftmost)",
+                    "MGW0113",
+                )
+            )
     pub = serialization.PublicFormat.SubjectPublicKeyInfo
     if crt.public_key().public_bytes(serialization.Encoding.PEM, pub) != pkey.public_key().public_bytes(
         serialization.Encoding.PEM, pub
@@ -242,6 +270,32 @@ def _check_pem_pair(cert: str, key: str, hosts: Sequence[str], path: str, proble
         )
 
 
+def _dns_sans(crt: Any) -> list[str]:
+    """The DNS subjectAltNames of a certificate (clients ignore the subject CN when SANs exist,
+    and most ignore it altogether)."""
+    from cryptography import x509
+
+    try:
+        ext = crt.extensions.get_extension_for_class(x509.SubjectAlternativeName)
+    except x509.ExtensionNotFound:
+        return []
+    return [str(n).lower() for n in ext.value.get_values_for_type(x509.DNSName)]
+
+
+def _covers(names: Sequence[str], host: str) -> bool:
+    """Whether a certificate with DNS ``names`` is valid for ``host`` (RFC 6125 section 6.4.3: a
+    ``*`` stands for exactly one leftmost label; a wildcard host needs the same wildcard)."""
+    host = host.lower().rstrip(".")
+    for name in names:
+        if name == host:
+            return True
+        if name.startswith("*.") and not host.startswith("*."):
+            label, _, rest = host.partition(".")
+            if label and rest == name[2:]:
+                return True
+    return False
+
+
 def _credential_name(spec: GatewaySpec, index: int) -> str:
     """The TLS Secret of server ``index``: ``tls.credentialName``, else ``<gateway>-<port>-cert``.
 
@@ -260,6 +314,7 @@ def _credentials_for(
     base_dir: Path,
     problems: list[Problem],
     prefix: str,
+    warnings: list[Problem] | None = None,
 ) -> Credential | None:
     server = spec.servers[index]
     tls = server.tls
@@ -286,7 +341,7 @@ def _credentials_for(
             ca = _read_pem(tls.ca_certificates, f"{path}.caCertificates", base_dir, problems)
         if cert is None or key is None:
             return None
-        _check_pem_pair(cert, key, hosts, path, problems)
+        _check_pem_pair(cert, key, hosts, path, problems, warnings)
         secret = render_tls_secret(name, ns, cert, key, ca, owner=spec.name)
         return Credential(source="files", manifest=secret, **common)
     src = tls.certificate
@@ -339,9 +394,10 @@ def plan_gateway(
         ConfigError: certificate files are missing or invalid, or a generated certificate has no name.
     """
     problems: list[Problem] = []
+    cert_warnings: list[Problem] = []
     creds: list[Credential] = []
     for i in range(len(spec.servers)):
-        c = _credentials_for(spec, i, workload, base_dir or Path.cwd(), problems, prefix)
+        c = _credentials_for(spec, i, workload, base_dir or Path.cwd(), problems, prefix, cert_warnings)
         if c is not None:
             creds.append(c)
         ca = _ca_credential_for(spec, i, workload, base_dir or Path.cwd(), problems, prefix)
@@ -356,6 +412,7 @@ def plan_gateway(
     manifest = render_gateway(spec, namespace, workload.selector_labels, names)
     extras = render_gateway_functions(spec, workload, namespace)
     warnings = [Problem(_sub_path(prefix, sub), msg, "MGW0154") for sub, msg in firewall_warnings(spec)]
+    warnings.extend(cert_warnings)
     return GatewayPlan(spec, workload, namespace, manifest, creds, extras, warnings)
 
 

@@ -237,3 +237,88 @@ def test_show_is_bounded_and_deterministic() -> None:
     assert show(nested) == "[" * 80 + "..."
     assert show(["y" * 10] * 10**6, limit=20) == "['yyyyyyyyyy', 'yyyy..."
     assert show(object()) == "<object>"
+
+
+# -- certificates given as files ----------------------------------------------------------------------
+
+
+def https_gateway(crt: Path, key: Path, hosts: list[str]) -> dict[str, Any]:
+    tls = {"mode": "SIMPLE", "serverCertificate": str(crt), "privateKey": str(key)}
+    server = {"port": {"number": 443, "name": "https", "protocol": "HTTPS"}, "hosts": hosts, "tls": tls}
+    return {"workloads": WORKLOAD, "gateways": [{**GATEWAY[0], "servers": [server]}]}
+
+
+@pytest.mark.parametrize(
+    ("cert_hosts", "server_hosts", "uncovered"),
+    [
+        (["shop.example.com"], ["shop.example.com"], None),
+        (["*.example.com"], ["shop.example.com", "blog.example.com"], None),
+        (["*.example.com"], ["a.b.example.com", "example.com"], "a.b.example.com, example.com"),
+        (["*.example.com"], ["*.example.com"], None),
+        (["shop.example.com"], ["*.example.com"], "*.example.com"),
+        (["shop.example.com"], ["istio-ingress/blog.example.com"], "blog.example.com"),
+    ],
+)
+def test_a_certificate_that_does_not_cover_the_hosts_is_a_warning(
+    pem_files: Callable[..., tuple[Path, Path]],
+    cert_hosts: list[str],
+    server_hosts: list[str],
+    uncovered: str | None,
+) -> None:
+    from .conftest import plan
+
+    crt, key = pem_files(cert_hosts)
+    warnings = [(w.path, w.message, w.code) for w in plan(https_gateway(crt, key, server_hosts)).warnings]
+    found = [w for w in warnings if w[2] == "MGW0113"]
+    if uncovered is None:
+        assert found == []
+    else:
+        assert found == [
+            (
+                "gateways[0].servers[0].tls.serverCertificate",
+                f"the certificate's DNS names ({', '.join(cert_hosts)}) do not cover {uncovered}, so "
+                "clients of those hosts reject it; issue it for every server host "
+                "(RFC 6125: one '*' label, leftmost)",
+                "MGW0113",
+            )
+        ]
+
+
+def test_a_key_file_holding_a_certificate_says_they_look_swapped(
+    pem_files: Callable[..., tuple[Path, Path]],
+) -> None:
+    from .conftest import problems
+
+    crt, key = pem_files(["shop.example.com"])
+    assert problems(https_gateway(crt, crt, ["shop.example.com"])) == [
+        (
+            "gateways[0].servers[0].tls.privateKey",
+            "holds a certificate, not a private key; are serverCertificate and privateKey swapped?",
+            "MGW0111",
+        )
+    ]
+    assert problems(https_gateway(key, key, ["shop.example.com"]))[0][1] == (
+        "holds a private key, not a certificate; are serverCertificate and privateKey swapped?"
+    )
+
+
+# -- command line polish ---------------------------------------------------------------------------------
+
+
+def test_version() -> None:
+    from pulumi_meshgw import __version__
+
+    result = runner.invoke(app, ["--version"])
+    assert result.exit_code == 0 and result.stdout == f"meshgw {__version__}\n"
+
+
+def test_render_help_shows_the_secret_placeholder() -> None:
+    result = runner.invoke(app, ["render", "--help"], env={"COLUMNS": "200"})
+    assert 'secrets are written as "[secret]"' in result.stdout
+
+
+def test_check_names_declare_when_a_selector_matches_nothing() -> None:
+    case = Path(__file__).parent / "corpus" / "bad" / "ist0101-selector-matches-nothing.yaml"
+    result = runner.invoke(app, ["check", str(case)])
+    assert result.exit_code == 1
+    assert "(meshgw check --declare FILE, see docs/checks.md)" in result.stdout

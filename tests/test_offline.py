@@ -350,6 +350,32 @@ def test_duplicate_urns_are_rejected() -> None:
     assert isinstance(caught.value, MeshgwError)
 
 
+def test_a_duplicate_urn_error_names_the_component_and_both_declarations_on_every_run() -> None:
+    class Box(pulumi.ComponentResource):
+        def __init__(self, name: str) -> None:
+            super().__init__("test:index:Box", name)
+            for child in ("b-child", "a-child", "c-child"):  # every child collides
+                k8s.core.v1.ConfigMap(child, opts=pulumi.ResourceOptions(parent=self))
+
+    def program() -> None:
+        Box("first")
+        Box("second")
+
+    messages = set()
+    for _ in range(3):
+        with pytest.raises(DuplicateUrnError) as caught:
+            offline.run_program(program, project="p", stack="s")
+        messages.add(str(caught.value))
+    # The components themselves differ by name; their children are the duplicates. The topmost,
+    # first in URN order, is named, with the component of each declaration.
+    assert messages == {
+        "duplicate resource URN 'urn:pulumi:s::p::test:index:Box$kubernetes:core/v1:ConfigMap::a-child': a "
+        "kubernetes:core/v1:ConfigMap named 'a-child' is declared twice (first under test:index:Box 'first', "
+        "again under test:index:Box 'second'); a URN holds the parent's type but not its name, so give the "
+        "resources unique names (prefix child names with the component's name)"
+    }
+
+
 # ---------------------------------------------------------------------------------------------
 # Runs are independent
 # ---------------------------------------------------------------------------------------------

@@ -24,8 +24,8 @@ def run(*cmd: str) -> None:
 @pytest.mark.parametrize(
     "cmd",
     [
-        ("ruff", "check", "pulumi_meshgw", "tests", "stacks", "bench"),
-        ("ruff", "format", "--check", "pulumi_meshgw", "tests", "stacks", "bench"),
+        ("ruff", "check", "pulumi_meshgw", "tests", "stacks", "bench", "examples", "fuzz"),
+        ("ruff", "format", "--check", "pulumi_meshgw", "tests", "stacks", "bench", "examples", "fuzz"),
         ("lint-imports",),
         ("mypy",),
     ],

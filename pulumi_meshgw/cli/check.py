@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from enum import Enum
 from pathlib import Path
 from typing import Annotated, Any
@@ -244,7 +244,8 @@ def check_command(
         findings.extend(load_declarations(path, index))
     loaded = load_paths(paths, namespace=namespace)
     findings.extend(loaded.findings)
-    findings.extend(_attribute(analyze_manifests(loaded.objects, index=index, schema=schema), loaded))
+    diags = [_for_check(d) for d in analyze_manifests(loaded.objects, index=index, schema=schema)]
+    findings.extend(_attribute(diags, loaded))
     if output_format is OutputFormat.json:
         for where, d in findings:
             typer.echo(
@@ -259,6 +260,14 @@ def check_command(
         typer.echo(_summary(findings, loaded))
     if any(d.level is Level.ERROR for _, d in findings):
         raise typer.Exit(1)
+
+
+def _for_check(d: Diagnostic) -> Diagnostic:
+    """The finding in ``meshgw check`` terms: where the analysis says "declare" an object that
+    lives elsewhere, name the option that does it here."""
+    if d.code == "IST0101" and "declare an external" in d.message:
+        return replace(d, message=f"{d.message} (meshgw check --declare FILE, see docs/checks.md)")
+    return d
 
 
 def _line(d: Diagnostic) -> str:

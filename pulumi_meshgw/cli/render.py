@@ -66,7 +66,7 @@ def render_command(
     """Run a stack's program offline and write one YAML file per object plus graph.json.
 
     Nothing is deployed: the program runs under Pulumi's mock runtime, so values only a provider
-    or cluster knows stay unset, and secrets are written as "[secret]".
+    or cluster knows stay unset, and secrets are written as "\\[secret]".
     """
     if (stack_file is None) == (stack is None):
         raise typer.BadParameter(
