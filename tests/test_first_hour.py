@@ -322,3 +322,18 @@ def test_check_names_declare_when_a_selector_matches_nothing() -> None:
     result = runner.invoke(app, ["check", str(case)])
     assert result.exit_code == 1
     assert "(meshgw check --declare FILE, see docs/checks.md)" in result.stdout
+
+
+def test_a_misspelt_gateway_name_gets_a_did_you_mean() -> None:
+    def program() -> None:
+        IngressGateway("public", namespace="istio-ingress", exposure="public", servers=[HTTP])
+        route = [{"route": [{"destination": {"host": "shop.shop.svc.cluster.local"}}]}]
+        VirtualService(
+            "shop", namespace="shop", hosts=["shop.example.com"], gateways=["istio-ingress/publc"], http=route
+        )
+
+    ((path, message),) = api_problems(program)
+    assert path == "gateways"
+    assert message.startswith(
+        "gateway istio-ingress/publc is not declared in this program (did you mean 'istio-ingress/public'?); "
+    )
