@@ -2,6 +2,7 @@
 nondeterminism.
 
 Usage: python -m fuzz.run [--cases 10000] [--minutes 0] [--every 50] [--out fuzz/results.json]
+       [--entry stack|check|api ...]
 
 The cases are split evenly over the three ways in (stack file, ``meshgw check`` YAML, Python API).
 Every ``--every``-th stack file and check input is run again in two fresh processes with different
@@ -12,6 +13,7 @@ Every ``--every``-th stack file and check input is run again in two fresh proces
 from __future__ import annotations
 
 import argparse
+import base64
 import json
 import os
 import subprocess
@@ -30,6 +32,11 @@ _REPLAY = (
     "import sys; from fuzz import harness; "
     "print(getattr(harness, sys.argv[1])(sys.stdin.buffer.read()).output, end='')"
 )
+
+
+def _keep(value: Any) -> str:
+    """The whole input, so that a reported case can be replayed: base64 for bytes, else repr."""
+    return "base64:" + base64.b64encode(value).decode() if isinstance(value, bytes) else repr(value)
 
 
 class _OutOfTime(Exception):
@@ -55,6 +62,9 @@ def main() -> int:
     parser.add_argument("--minutes", type=float, default=0.0)
     parser.add_argument("--every", type=int, default=50)
     parser.add_argument("--out", type=Path, default=ROOT / "fuzz" / "results.json")
+    parser.add_argument(
+        "--entry", choices=["stack", "check", "api"], action="append", help="Only these (default: all three)."
+    )
     args = parser.parse_args()
     stop_at = time.monotonic() + args.minutes * 60 if args.minutes else float("inf")
     report: dict[str, Any] = {"cases": 0, "escapes": [], "hangs": 0, "nondeterministic": [], "replayed": 0}
@@ -81,14 +91,14 @@ def main() -> int:
             outcome = run(value)
             if outcome.escape is not None:
                 report["hangs"] += outcome.escape.startswith("hang")
-                report["escapes"].append(
-                    {"entry": name, "input": repr(value)[:2000], "escape": outcome.escape}
-                )
+                report["escapes"].append({"entry": name, "input": _keep(value), "escape": outcome.escape})
             elif replay is not None and count % args.every == 0:
                 report["replayed"] += 1
                 outputs = {outcome.output, *(_replay(replay, value, seed) for seed in ("1", "4242"))}
                 if len(outputs) > 1:
-                    report["nondeterministic"].append({"entry": name, "input": repr(value)[:2000]})
+                    report["nondeterministic"].append(
+                        {"entry": name, "input": _keep(value), "outputs": sorted(outputs)}
+                    )
 
         try:
             one()
@@ -97,9 +107,13 @@ def main() -> int:
         per_entry[name] = count
         report["cases"] += count
 
-    campaign("stack file -> meshgw render", stack_files, run_stack_file, "run_stack_file")
-    campaign("YAML -> meshgw check", check_files, run_check_file, "run_check_file")
-    campaign("Python API", api_calls(), run_api, None)
+    entries = set(args.entry or ["stack", "check", "api"])
+    if "stack" in entries:
+        campaign("stack file -> meshgw render", stack_files, run_stack_file, "run_stack_file")
+    if "check" in entries:
+        campaign("YAML -> meshgw check", check_files, run_check_file, "run_check_file")
+    if "api" in entries:
+        campaign("Python API", api_calls(), run_api, None)
     report["per_entry"] = per_entry
     report["seconds"] = round(time.monotonic() - started)
     args.out.write_text(json.dumps(report, indent=2) + "\n")
