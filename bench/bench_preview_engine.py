@@ -32,7 +32,7 @@ from pathlib import Path
 from pulumi import automation as auto
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from bench.bench_program import floor, ours, timed  # noqa: E402
+from bench.bench_program import floor, ours, timed
 
 RESULTS = Path(__file__).parent / "results" / "preview-engine.json"
 PASSPHRASE = "bench"
@@ -51,7 +51,9 @@ def _stack(work: Path, name: str, program: Callable[[], None]) -> auto.Stack:
     os.environ.update(env)
     subprocess.run(
         ["pulumi", "stack", "init", name, "--secrets-provider", "passphrase", "--non-interactive"],
-        cwd=work, check=True, capture_output=True,
+        cwd=work,
+        check=True,
+        capture_output=True,
     )
     stack = auto.Stack.select(name, ws)
     stack.set_config("kubernetes:renderYamlToDirectory", auto.ConfigValue(str(work / "rendered")))

@@ -26,8 +26,8 @@ from typing import Any
 
 import pulumi_kubernetes as k8s
 
-from pulumi_meshgw import IngressGateway, VirtualService, offline
-from pulumi_meshgw.offline import run_program
+from pulumi_meshgw import IngressGateway, VirtualService
+from pulumi_meshgw.offline import run_program, runner
 
 RESULTS = Path(__file__).parent / "results" / "program.json"
 
@@ -116,12 +116,12 @@ def gc_mode(mode: str) -> Iterator[None]:
     if mode == "engine":
         yield
         return
-    saved = offline._fewer_gc_passes
-    offline._fewer_gc_passes = contextlib.nullcontext  # type: ignore[assignment]
+    saved = runner._fewer_gc_passes
+    runner._fewer_gc_passes = contextlib.nullcontext  # type: ignore[assignment]
     try:
         yield
     finally:
-        offline._fewer_gc_passes = saved  # type: ignore[method-assign]
+        runner._fewer_gc_passes = saved  # type: ignore[method-assign]
 
 
 def main() -> int:

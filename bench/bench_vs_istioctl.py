@@ -25,7 +25,7 @@ from typing import Any
 import yaml
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from bench.bench_analysis import DUMPER, generate  # noqa: E402
+from bench.bench_analysis import DUMPER, generate
 
 RESULTS = Path(__file__).parent / "results" / "vs-istioctl.json"
 
@@ -71,7 +71,9 @@ def main(argv: list[str] | None = None) -> int:
     if not args.istioctl:
         print("no istioctl: run e2e/setup and source its env file, or pass --istioctl", file=sys.stderr)
         return 2
-    version = subprocess.run([args.istioctl, "version", "--remote=false"], capture_output=True, text=True).stdout
+    version = subprocess.run(
+        [args.istioctl, "version", "--remote=false"], capture_output=True, text=True
+    ).stdout
     rows = []
     for size in args.sizes:
         g, h = (int(x) for x in size.split("x"))

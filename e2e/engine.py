@@ -333,7 +333,9 @@ def check_no_plaintext(run: StackRun, texts: Mapping[str, str]) -> None:
         body = [ln for ln in secret.splitlines() if ln and not ln.startswith("-----")]
         needles += body[:2]
     leaks = [
-        where for where, text in texts.items() if any(n in text for n in needles) or "PRIVATE KEY-----" in text
+        where
+        for where, text in texts.items()
+        if any(n in text for n in needles) or "PRIVATE KEY-----" in text
     ]
     run.check(
         f"no secret plaintext in {', '.join(texts)} ({len(run.secrets)} secret values)",
@@ -362,7 +364,11 @@ def check_destroy_order(run: StackRun, manifests: Mapping[tuple[str, str, str], 
             pairs += 1
             if done.get(vs_urn, 10**9) > started.get(gw_urn, -1):
                 bad.append(f"Gateway {gw_ns}/{gw_name} deleted before VirtualService {ns}/{name}")
-    run.check(f"destroy deletes all {pairs} bound routes before their Gateways", not bad and pairs > 0, "; ".join(bad[:5]))
+    run.check(
+        f"destroy deletes all {pairs} bound routes before their Gateways",
+        not bad and pairs > 0,
+        "; ".join(bad[:5]),
+    )
 
 
 _OBJECT_URNS: dict[str, dict[tuple[str, str, str], str]] = {}
@@ -407,15 +413,26 @@ def run_stack(stack: str, root: Path, out: Path) -> StackRun:
     up = _timed(run, "up", lambda: ws_stack.up(color="never", on_event=up_events, show_secrets=False))
     outputs["pulumi up"] = up.stdout
     created = up.summary.resource_changes or {}
-    run.check(f"pulumi up --yes created {created.get('create', 0)} resources", up.summary.result == "succeeded")
+    run.check(
+        f"pulumi up --yes created {created.get('create', 0)} resources", up.summary.result == "succeeded"
+    )
 
     offline = out / stack / "meshgw-render"
     shutil.rmtree(offline, ignore_errors=True)
     start = time.monotonic()
     proc = subprocess.run(
-        [sys.executable, "-m", "pulumi_meshgw.cli", "render", str(run.work / "stacks" / f"Pulumi.{stack}.yaml"),
-         "--out", str(offline)],
-        capture_output=True, text=True, check=False,
+        [
+            sys.executable,
+            "-m",
+            "pulumi_meshgw.cli",
+            "render",
+            str(run.work / "stacks" / f"Pulumi.{stack}.yaml"),
+            "--out",
+            str(offline),
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
     )
     run.timings["meshgw render"] = round(time.monotonic() - start, 1)
     run.check("meshgw render succeeds on the same stack file", proc.returncode == 0, proc.stderr[-2000:])
@@ -432,7 +449,7 @@ def run_stack(stack: str, root: Path, out: Path) -> StackRun:
     run.check("a second preview with no change reports no changes", not changes, str(changes))
     outputs["second preview"] = again.stdout
 
-    stack_file, path = one_route_change(run)
+    _, path = one_route_change(run)
     cli(["config", "set", "--path", path, "7s"], run.work)
     diff = _timed(run, "one-route preview", lambda: ws_stack.preview(color="never", diff=True))
     changes = {k: v for k, v in diff.change_summary.items() if k != "same"}
@@ -464,7 +481,8 @@ def main(argv: list[str] | None = None) -> int:
     runs = [run_stack(s, root, out) for s in args.stacks.split(",")]
     failed = [c for r in runs for c in r.checks if not c.ok]
     report = {
-        r.stack: {"timings_s": r.timings, "checks": [[c.name, c.ok, c.detail] for c in r.checks]} for r in runs
+        r.stack: {"timings_s": r.timings, "checks": [[c.name, c.ok, c.detail] for c in r.checks]}
+        for r in runs
     }
     (out / "engine-report.json").write_text(json.dumps(report, indent=1, sort_keys=True) + "\n")
     total = sum(len(r.checks) for r in runs)

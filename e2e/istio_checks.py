@@ -49,7 +49,9 @@ def cluster_context(docs: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """Objects a cluster running ``docs`` would also hold: Pods and routed-to Services."""
     out: list[dict[str, Any]] = []
     services = {
-        (d["metadata"].get("namespace", "default"), d["metadata"]["name"]) for d in docs if d.get("kind") == "Service"
+        (d["metadata"].get("namespace", "default"), d["metadata"]["name"])
+        for d in docs
+        if d.get("kind") == "Service"
     }
     for d in docs:
         if d.get("kind") == "Deployment":
@@ -64,7 +66,9 @@ def cluster_context(docs: list[dict[str, Any]]) -> list[dict[str, Any]]:
                         "labels": dict(tmpl["metadata"].get("labels") or {}),
                         "annotations": {"sidecar.istio.io/status": "{}"},
                     },
-                    "spec": {"containers": [{"name": "istio-proxy", "image": "docker.io/istio/proxyv2:1.32"}]},
+                    "spec": {
+                        "containers": [{"name": "istio-proxy", "image": "docker.io/istio/proxyv2:1.32"}]
+                    },
                 }
             )
     wanted: dict[tuple[str, str], set[int]] = {}
@@ -95,7 +99,8 @@ def cluster_context(docs: list[dict[str, Any]]) -> list[dict[str, Any]]:
                 "metadata": {"name": name, "namespace": ns},
                 "spec": {
                     "selector": {"app": name},
-                    "ports": [{"name": f"http-{p}", "port": p} for p in sorted(ports)] or [{"name": "http", "port": 80}],
+                    "ports": [{"name": f"http-{p}", "port": p} for p in sorted(ports)]
+                    or [{"name": "http", "port": 80}],
                 },
             }
         )
@@ -103,12 +108,16 @@ def cluster_context(docs: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 
 def analyze(paths: list[Path]) -> list[dict[str, Any]]:
-    proc = istioctl(["analyze", "--use-kube=false", "-o", "json", "--failure-threshold", "Error", *map(str, paths)])
+    proc = istioctl(
+        ["analyze", "--use-kube=false", "-o", "json", "--failure-threshold", "Error", *map(str, paths)]
+    )
     text = proc.stdout.strip()
     try:
         messages = json.loads(text) if text else []
     except json.JSONDecodeError:
-        return [{"code": "PARSE", "level": "Error", "message": (proc.stdout + proc.stderr)[-2000:], "origin": ""}]
+        return [
+            {"code": "PARSE", "level": "Error", "message": (proc.stdout + proc.stderr)[-2000:], "origin": ""}
+        ]
     if proc.returncode not in (0, 79) and not messages:
         return [{"code": "EXIT", "level": "Error", "message": proc.stderr[-2000:], "origin": ""}]
     return list(messages)
@@ -138,7 +147,9 @@ def ours(path: Path) -> list[tuple[str, str, str, str]]:
     """Our findings for a raw YAML file: (code, kind, namespace, name)."""
     proc = subprocess.run(
         [sys.executable, "-m", "pulumi_meshgw.cli", "check", "--format", "json", str(path)],
-        capture_output=True, text=True, check=False,
+        capture_output=True,
+        text=True,
+        check=False,
     )
     found = []
     for line in proc.stdout.splitlines():
@@ -163,14 +174,20 @@ def main(argv: list[str] | None = None) -> int:
         nonlocal passed, failed
         passed, failed = passed + ok, failed + (not ok)
         report[name] = {"ok": ok, "detail": detail}
-        print(f"istio: {'ok  ' if ok else 'FAIL'} {name}{': ' + detail[:1500] if detail and not ok else ''}", flush=True)
+        print(
+            f"istio: {'ok  ' if ok else 'FAIL'} {name}{': ' + detail[:1500] if detail and not ok else ''}",
+            flush=True,
+        )
 
     # 1. The rendered stacks.
     for stack in STACKS:
         render = out / stack
         proc = subprocess.run(
             [sys.executable, "-m", "pulumi_meshgw.cli", "render", "--stack", stack, "--out", str(render)],
-            cwd=REPO, capture_output=True, text=True, check=False,
+            cwd=REPO,
+            capture_output=True,
+            text=True,
+            check=False,
         )
         if proc.returncode != 0:
             record(f"meshgw render --stack {stack}", False, proc.stderr[-1500:])
@@ -194,7 +211,11 @@ def main(argv: list[str] | None = None) -> int:
         errors = [m for m in analyze([path, *shared, context]) if m.get("level") == "Error"]
         if errors:
             good_errors[path.name] = errors
-    record(f"istioctl analyze: {len(good)} good corpus files, no error", not good_errors, json.dumps(good_errors)[:1500])
+    record(
+        f"istioctl analyze: {len(good)} good corpus files, no error",
+        not good_errors,
+        json.dumps(good_errors)[:1500],
+    )
 
     # 3. The bad corpus: where istioctl has the code, it reports it on the same object.
     agree, disagree, not_istio = [], [], []
@@ -214,7 +235,10 @@ def main(argv: list[str] | None = None) -> int:
     (out / "bad-corpus.json").write_text(
         json.dumps({"agree": agree, "disagree": disagree, "not_istio_codes": not_istio}, indent=1) + "\n"
     )
-    print(f"istio: bad corpus: {len(agree)} agree, {len(disagree)} disagree, {len(not_istio)} with our own codes")
+    print(
+        f"istio: bad corpus: {len(agree)} agree, {len(disagree)} disagree, "
+        f"{len(not_istio)} with our own codes"
+    )
     for line in disagree:
         print(f"istio:   disagree {line}")
     record("istioctl reports every Istio code of the bad corpus on the same object", not disagree, "")

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from .errors import ConfigError, MeshgwError, Problem
+from .errors import ConfigError, MeshgwError, Problem, show
 from .spec import (
     DestinationRuleSpec,
     EgressGatewaySpec,
@@ -83,4 +83,4 @@ def __getattr__(name: str) -> Any:
         from . import components
 
         return getattr(components, name)
-    raise AttributeError(f"module 'pulumi_meshgw' has no attribute {name!r}")
+    raise AttributeError(f"module 'pulumi_meshgw' has no attribute {show(name)}")

@@ -10,10 +10,73 @@ subclasses that the Pulumi language host prints without a traceback.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence, Set
 from dataclasses import dataclass
+from typing import Any
 
-__all__ = ["ConfigError", "MeshgwError", "Problem", "format_path"]
+__all__ = ["ConfigError", "MeshgwError", "Problem", "format_path", "show"]
+
+SHOW_LIMIT = 80
+"""How many characters of a value a message shows. Default: 80."""
+
+
+def show(value: Any, limit: int = SHOW_LIMIT) -> str:
+    """A value as a message shows it: bounded, deterministic and in config terms.
+
+    Strings are quoted (``'shop'``), mappings and lists are written inline in YAML flow style
+    (``{port: 80}``, ``[a, b]``) with mapping keys in input order and set members sorted,
+    ``true``/``false``/``null`` as in YAML, and any other object by its type name only. The walk
+    stops once ``limit`` characters are written and ends with ``...``, so a huge or deeply nested
+    value costs no more than a short one, and no Python ``repr`` of it is ever built.
+
+    Args:
+        value: Anything a user gave.
+        limit: The most characters to show, before the ``...``. Default: 80.
+
+    Returns:
+        At most ``limit + 3`` characters.
+    """
+    parts: list[str] = []
+    room = [limit + 1]  # one past the limit tells "cut" from "exactly full"
+
+    def emit(text: str) -> bool:
+        if room[0] <= 0:
+            return False
+        parts.append(text[: room[0]])
+        room[0] -= len(text)
+        return room[0] > 0
+
+    def walk(v: Any) -> bool:
+        if v is None or isinstance(v, bool):
+            return emit({None: "null", True: "true", False: "false"}[v])
+        if isinstance(v, str):
+            return emit(repr(v[: limit + 1]))
+        if isinstance(v, (int, float)):
+            return emit(repr(v) if abs(v) < 10**30 else f"{v:.3g}")
+        if isinstance(v, Mapping):
+            items: Iterable[tuple[Any, Any]] = v.items()
+            if not emit("{"):
+                return False
+            for i, (k, item) in enumerate(items):
+                key = k if isinstance(k, str) and k.isidentifier() else None
+                if not (emit(", ") if i else True) or not (emit(key) if key else walk(k)) or not emit(": "):
+                    return False
+                if not walk(item):
+                    return False
+            return emit("}")
+        if isinstance(v, (Sequence, Set)) and not isinstance(v, (bytes, bytearray)):
+            seq = sorted(v, key=lambda x: show(x, 20)) if isinstance(v, Set) else v
+            if not emit("["):
+                return False
+            for i, item in enumerate(seq):
+                if (i and not emit(", ")) or not walk(item):
+                    return False
+            return emit("]")
+        return emit(f"<{type(v).__name__}>")
+
+    walk(value)
+    text = "".join(parts)
+    return text if len(text) <= limit else text[:limit] + "..."
 
 
 def format_path(parts: Iterable[str | int]) -> str:

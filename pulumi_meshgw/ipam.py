@@ -38,7 +38,7 @@ import ipaddress
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
-from .errors import Problem
+from .errors import Problem, show
 from .spec.addressing import AddressPoolSpec, AddressSpec, AzureAddress, MetalLBAddress
 from .spec.egress import EgressGatewaySpec, EgressMode
 from .spec.mesh import MeshSpec
@@ -145,8 +145,8 @@ def workload_address_problems(w: WorkloadSpec, path: str) -> list[Problem]:
         out.append(
             Problem(
                 f"{where}.{form}",
-                f"is read by the {want} load balancer, but the workload's cloud is {w.cloud.value!r}; "
-                f"set cloud: {want} or use the address form of {w.cloud.value!r}",
+                f"is read by the {want} load balancer, but the workload's cloud is {show(w.cloud.value)}; "
+                f"set cloud: {want} or use the address form of {show(w.cloud.value)}",
                 "MGW0701",
             )
         )
@@ -244,7 +244,9 @@ class PoolDef:
         return None
 
     def describe(self) -> str:
-        return f"pool {self.key!r} ({self.network})" if self.key != str(self.network) else f"pool {self.key}"
+        return (
+            f"pool {show(self.key)} ({self.network})" if self.key != str(self.network) else f"pool {self.key}"
+        )
 
 
 def _skip_low(net: IPNetwork) -> int:
@@ -349,7 +351,7 @@ def allocate(
             out.errors.append(
                 Problem(
                     c.path,
-                    f"pool {c.pool!r} is not declared in meshgw:addressPools (declared: {known})",
+                    f"pool {show(c.pool)} is not declared in meshgw:addressPools (declared: {known})",
                     "MGW0704",
                 )
             )
@@ -529,7 +531,8 @@ def plan_egress_vips(e: EgressGatewaySpec, path: str = "") -> tuple[EgressGatewa
         alloc.errors.append(
             Problem(
                 where,
-                f"{e.vip_pool!r} names an address pool, which only a Mesh (meshgw:addressPools) declares; "
+                f"{show(e.vip_pool)} names an address pool, which only a Mesh (meshgw:addressPools) "
+                f"declares; "
                 "give a CIDR block here",
                 "MGW0704",
             )

@@ -24,7 +24,7 @@ from .analysis.index import MeshIndex
 from .analysis.pod_security import workload_pod_security_problems
 from .analysis.policy_ports import check_policy_ports
 from .analysis.schema import validate_manifest
-from .errors import ConfigError, Problem, format_path
+from .errors import ConfigError, Problem, format_path, show
 from .ipam import plan_addresses, plan_egress_vips
 from .render._meta import Manifest, deep_merge
 from .render._scope import gateway_scopes
@@ -195,41 +195,71 @@ def _read_pem(path: str, field_path: str, base_dir: Path, problems: list[Problem
         text = p.read_text(encoding="ascii")
     except FileNotFoundError:
         problems.append(
-            Problem(field_path, f"file {str(p)!r} does not exist; give the path of a PEM file", "MGW0110")
+            Problem(field_path, f"file {show(str(p))} does not exist; give the path of a PEM file", "MGW0110")
         )
         return None
     except (OSError, UnicodeDecodeError) as exc:
-        problems.append(Problem(field_path, f"cannot read {str(p)!r} as PEM text: {exc}", "MGW0110"))
+        problems.append(Problem(field_path, f"cannot read {show(str(p))} as PEM text: {exc}", "MGW0110"))
         return None
     if "-----BEGIN " not in text:
-        problems.append(Problem(field_path, f"file {str(p)!r} is not PEM (no -----BEGIN line)", "MGW0110"))
+        problems.append(
+            Problem(field_path, f"file {show(str(p))} is not PEM (no -----BEGIN line)", "MGW0110")
+        )
         return None
     return text
 
 
-def _check_pem_pair(cert: str, key: str, hosts: Sequence[str], path: str, problems: list[Problem]) -> None:
-    """Check that the certificate parses, is in date, matches the key; never echo key material."""
+_SWAPPED = "; are serverCertificate and privateKey swapped?"
+
+
+def _check_pem_pair(
+    cert: str,
+    key: str,
+    hosts: Sequence[str],
+    path: str,
+    problems: list[Problem],
+    warnings: list[Problem] | None = None,
+) -> None:
+    """Check that the certificate parses, is in date, matches the key and covers ``hosts``
+    (a warning into ``warnings``); never echo key material."""
     from cryptography import x509
     from cryptography.hazmat.primitives import serialization
 
     try:
         crt = x509.load_pem_x509_certificate(cert.encode())
     except ValueError:
+        holds_key = "PRIVATE KEY-----" in cert and "CERTIFICATE-----" not in cert
+        message = "holds a private key, not a certificate" + _SWAPPED if holds_key else ""
         problems.append(
-            Problem(f"{path}.serverCertificate", "is not a valid PEM X.509 certificate", "MGW0111")
+            Problem(f"{path}.serverCertificate", message or "is not a valid PEM X.509 certificate", "MGW0111")
         )
         return
     try:
         pkey = serialization.load_pem_private_key(key.encode(), password=None)
     except (ValueError, TypeError):
+        holds_cert = "CERTIFICATE-----" in key and "PRIVATE KEY-----" not in key
         problems.append(
             Problem(
                 f"{path}.privateKey",
-                "is not an unencrypted PEM private key (Envoy cannot use password-protected keys)",
+                "holds a certificate, not a private key" + _SWAPPED
+                if holds_cert
+                else "is not an unencrypted PEM private key (Envoy cannot use password-protected keys)",
                 "MGW0111",
             )
         )
         return
+    if warnings is not None:
+        uncovered = [h for h in hosts if h != "*" and not _covers(_dns_sans(crt), h)]
+        if uncovered:
+            warnings.append(
+                Problem(
+                    f"{path}.serverCertificate",
+                    f"the certificate's DNS names ({', '.join(_dns_sans(crt)) or 'none'}) do not cover "
+                    f"{', '.join(uncovered)}, so clients of those hosts reject it; issue it for every "
+                    "server host (RFC 6125: one '*' label, leftmost)",
+                    "MGW0113",
+                )
+            )
     pub = serialization.PublicFormat.SubjectPublicKeyInfo
     if crt.public_key().public_bytes(serialization.Encoding.PEM, pub) != pkey.public_key().public_bytes(
         serialization.Encoding.PEM, pub
@@ -252,6 +282,32 @@ def _check_pem_pair(cert: str, key: str, hosts: Sequence[str], path: str, proble
         )
 
 
+def _dns_sans(crt: Any) -> list[str]:
+    """The DNS subjectAltNames of a certificate (clients ignore the subject CN when SANs exist,
+    and most ignore it altogether)."""
+    from cryptography import x509
+
+    try:
+        ext = crt.extensions.get_extension_for_class(x509.SubjectAlternativeName)
+    except x509.ExtensionNotFound:
+        return []
+    return [str(n).lower() for n in ext.value.get_values_for_type(x509.DNSName)]
+
+
+def _covers(names: Sequence[str], host: str) -> bool:
+    """Whether a certificate with DNS ``names`` is valid for ``host`` (RFC 6125 section 6.4.3: a
+    ``*`` stands for exactly one leftmost label; a wildcard host needs the same wildcard)."""
+    host = host.lower().rstrip(".")
+    for name in names:
+        if name == host:
+            return True
+        if name.startswith("*.") and not host.startswith("*."):
+            label, _, rest = host.partition(".")
+            if label and rest == name[2:]:
+                return True
+    return False
+
+
 def _credential_name(spec: GatewaySpec, index: int) -> str:
     """The TLS Secret of server ``index``: ``tls.credentialName``, else ``<gateway>-<port>-cert``.
 
@@ -270,6 +326,7 @@ def _credentials_for(
     base_dir: Path,
     problems: list[Problem],
     prefix: str,
+    warnings: list[Problem] | None = None,
 ) -> Credential | None:
     server = spec.servers[index]
     tls = server.tls
@@ -296,7 +353,7 @@ def _credentials_for(
             ca = _read_pem(tls.ca_certificates, f"{path}.caCertificates", base_dir, problems)
         if cert is None or key is None:
             return None
-        _check_pem_pair(cert, key, hosts, path, problems)
+        _check_pem_pair(cert, key, hosts, path, problems, warnings)
         secret = render_tls_secret(name, ns, cert, key, ca, owner=spec.name)
         return Credential(source="files", manifest=secret, **common)
     src = tls.certificate
@@ -349,9 +406,10 @@ def plan_gateway(
         ConfigError: certificate files are missing or invalid, or a generated certificate has no name.
     """
     problems: list[Problem] = []
+    cert_warnings: list[Problem] = []
     creds: list[Credential] = []
     for i in range(len(spec.servers)):
-        c = _credentials_for(spec, i, workload, base_dir or Path.cwd(), problems, prefix)
+        c = _credentials_for(spec, i, workload, base_dir or Path.cwd(), problems, prefix, cert_warnings)
         if c is not None:
             creds.append(c)
         ca = _ca_credential_for(spec, i, workload, base_dir or Path.cwd(), problems, prefix)
@@ -384,6 +442,7 @@ def plan_gateway(
     extras = render_gateway_functions(spec, workload, namespace)
     warnings = [Problem(_sub_path(prefix, sub), msg, "MGW0154") for sub, msg in firewall_warnings(spec)]
     warnings += [Problem(_sub_path(prefix, sub), msg, code) for sub, msg, code in hardening_warnings]
+    warnings.extend(cert_warnings)
     return GatewayPlan(spec, workload, namespace, manifest, creds, extras, warnings)
 
 
@@ -589,7 +648,7 @@ def plan_mesh(spec: MeshSpec, *, base_dir: Path | None = None) -> MeshPlan:
             problems.append(
                 Problem(
                     f"gateways[{i}].workload",
-                    f"workload {gw.workload!r} is not declared in meshgw:workloads (declared: {known})",
+                    f"workload {show(gw.workload)} is not declared in meshgw:workloads (declared: {known})",
                     "IST0101",
                 )
             )
@@ -634,7 +693,7 @@ def plan_mesh(spec: MeshSpec, *, base_dir: Path | None = None) -> MeshPlan:
             problems.append(
                 Problem(
                     f"workloads[{i}]",
-                    f"no Gateway binds workload {w.name!r}, so its Service would have "
+                    f"no Gateway binds workload {show(w.name)}, so its Service would have "
                     "no ports; bind a Gateway to it or remove it",
                     "MGW0120",
                 )
@@ -750,7 +809,8 @@ def _share_peer_authentications(
                 problems.append(
                     Problem(
                         f"gateways[{position[name]}].authentication.peerAuthentication.mode",
-                        f"namespace {ns!r} gets mode {prev[0]} from gateway {prev[1]!r}; one namespace "
+                        f"namespace {show(ns)} gets mode {prev[0]} from gateway {show(prev[1])}; one "
+                        f"namespace "
                         "has one namespace-wide PeerAuthentication: use the same mode",
                         "MGW0153",
                     )
@@ -991,7 +1051,7 @@ def _plan_mesh_egress(
                     Problem(
                         f"egressGateways[{i}].destinations[{j}]",
                         f"{d.host}:{d.external_port} is already claimed by egressGateways[{prev[0]}]"
-                        f".destinations[{prev[1]}] (egress gateway {other!r}); a destination leaves "
+                        f".destinations[{prev[1]}] (egress gateway {show(other)}); a destination leaves "
                         "through exactly one egress gateway: remove it from one of them",
                         "MGW0310",
                     )
@@ -1004,7 +1064,7 @@ def _plan_mesh_egress(
                 problems.append(
                     Problem(
                         f"egressGateways[{i}].destinations[{j}].host",
-                        f"{d.host} already leaves through egress gateway {other!r} "
+                        f"{d.host} already leaves through egress gateway {show(other)} "
                         f"(egressGateways[{first[0]}].destinations[{first[1]}]); every port of a host "
                         "must use the same egress gateway, because sidecars take the route for a host "
                         "from one mesh-bound VirtualService",

@@ -124,7 +124,7 @@ def test_bad_input_is_a_finding_with_file_and_line_not_a_traceback(tmp_path: Pat
     assert result.exit_code == 1
     assert result.exception is None or isinstance(result.exception, SystemExit)
     out = result.stdout
-    assert f"{broken}:4: error MGW0002: invalid YAML at line 4, column" in out
+    assert f"{broken}:4: error MGW0002: malformed YAML: " in out
     assert f"{scalar}:2: error MGW0002: this YAML document is a str, not a Kubernetes object" in out
     assert "VirtualService default/shop spec.gateways[0]" in out  # expanded from the List
     assert f"{missing}: error MGW0002: no such file or folder" in out

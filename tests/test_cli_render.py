@@ -24,7 +24,8 @@ FILES = [
     "002-serviceaccount-apps-shop.yaml",
     "003-secret-apps-shop-tls.yaml",
     "004-deployment-apps-shop.yaml",
-    "005-gateway-apps-shop.yaml",
+    "005-service-apps-shop.yaml",
+    "006-gateway-apps-shop.yaml",
     "graph.json",
 ]
 
@@ -45,7 +46,7 @@ def test_render_by_stack_name(tmp_path: Path) -> None:
     assert gc.get_threshold() == threshold  # the command tunes the GC only while it runs
     assert list(rendered(out)) == FILES
     assert "project fixture, stack dev" in result.stdout
-    assert "7 resources registered, 5 manifests written to" in result.stdout
+    assert "8 resources registered, 6 manifests written to" in result.stdout
     for kind in ("Deployment", "Gateway", "Namespace", "Secret", "ServiceAccount"):
         assert kind in result.stdout
     # The secure value cannot be decrypted offline: the user is told, on stderr.

@@ -200,7 +200,7 @@ def one(ms: list[Manifest], kind: str, name: str, namespace: str | None = None) 
         ),
         (
             lambda c: c["destinations"][1].update(sources=[]),
-            "egressGateways[0].destinations[1].sources: List should have at least 1 item",
+            "egressGateways[0].destinations[1].sources: needs at least 1 item (got [])",
         ),
         (
             lambda c: c.update(workload={"exposure": "public"}),

@@ -128,7 +128,7 @@ def filters(p: MeshPlan) -> list[Manifest]:
                 }
             },
             "gateways[0].rateLimit.tokenBucket.maxTokens",
-            "greater than or equal to 1",
+            "must be at least 1",
         ),
         (
             {
@@ -138,7 +138,7 @@ def filters(p: MeshPlan) -> list[Manifest]:
                 }
             },
             "gateways[0].rateLimit.tokenBucket.tokensPerFill",
-            "greater than or equal to 1",
+            "must be at least 1",
         ),
         (
             {

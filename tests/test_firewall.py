@@ -111,7 +111,7 @@ def test_spec_errors_name_the_path(fw: dict[str, Any], path: str, match: str) ->
     [
         ({"topology": "proxied"}, "needs numTrustedProxies"),
         ({"numTrustedProxies": 1}, "only applies to topology 'proxied'"),
-        ({"topology": "proxied", "numTrustedProxies": 0}, "greater than or equal to 1"),
+        ({"topology": "proxied", "numTrustedProxies": 0}, "must be at least 1"),
     ],
 )
 def test_network_errors(network: dict[str, Any], match: str) -> None:

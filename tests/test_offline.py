@@ -35,7 +35,8 @@ EXPECTED_FILES = [
     "002-serviceaccount-apps-shop.yaml",
     "003-secret-apps-shop-tls.yaml",
     "004-deployment-apps-shop.yaml",
-    "005-gateway-apps-shop.yaml",
+    "005-service-apps-shop.yaml",
+    "006-gateway-apps-shop.yaml",
 ]
 
 
@@ -59,13 +60,15 @@ def test_records_every_registration_with_parent_and_dependencies(dev: Recording)
         ("kubernetes:core/v1:Namespace", "apps"),
         ("fixture:index:App", "shop"),
         ("kubernetes:core/v1:ServiceAccount", "shop-sa"),
+        # No dependency holds the Service back, so it registers before those that wait on others.
+        ("kubernetes:core/v1:Service", "shop-svc"),
         ("kubernetes:core/v1:Secret", "shop-tls"),
         ("kubernetes:apps/v1:Deployment", "shop-deploy"),
         ("kubernetes:networking.istio.io/v1:Gateway", "shop-gw"),
     ]
     app = dev.by_name("shop")
     assert not app.custom and app.outputs == {"gateway": "shop"}
-    for child in ("shop-sa", "shop-tls", "shop-deploy", "shop-gw"):
+    for child in ("shop-sa", "shop-tls", "shop-deploy", "shop-svc", "shop-gw"):
         assert dev.parent_of(dev.by_name(child)) == app
     assert dev.parent_of(app) == dev.resources[0]
     assert names(dev, dev.by_name("shop-tls").dependencies) == {"apps", "shop-sa"}  # depends_on + namespace
@@ -96,6 +99,7 @@ def test_manifests_in_apply_order(dev: Recording) -> None:
         ("v1", "ServiceAccount"),
         ("v1", "Secret"),
         ("apps/v1", "Deployment"),
+        ("v1", "Service"),
         ("networking.istio.io/v1", "Gateway"),
     ]
     deployment = manifests[3].body
@@ -344,6 +348,32 @@ def test_duplicate_urns_are_rejected() -> None:
     with pytest.raises(DuplicateUrnError, match="same") as caught:
         offline.run_program(program, project="p", stack="s")
     assert isinstance(caught.value, MeshgwError)
+
+
+def test_a_duplicate_urn_error_names_the_component_and_both_declarations_on_every_run() -> None:
+    class Box(pulumi.ComponentResource):
+        def __init__(self, name: str) -> None:
+            super().__init__("test:index:Box", name)
+            for child in ("b-child", "a-child", "c-child"):  # every child collides
+                k8s.core.v1.ConfigMap(child, opts=pulumi.ResourceOptions(parent=self))
+
+    def program() -> None:
+        Box("first")
+        Box("second")
+
+    messages = set()
+    for _ in range(3):
+        with pytest.raises(DuplicateUrnError) as caught:
+            offline.run_program(program, project="p", stack="s")
+        messages.add(str(caught.value))
+    # The components themselves differ by name; their children are the duplicates. The topmost,
+    # first in URN order, is named, with the component of each declaration.
+    assert messages == {
+        "duplicate resource URN 'urn:pulumi:s::p::test:index:Box$kubernetes:core/v1:ConfigMap::a-child': a "
+        "kubernetes:core/v1:ConfigMap named 'a-child' is declared twice (first under test:index:Box 'first', "
+        "again under test:index:Box 'second'); a URN holds the parent's type but not its name, so give the "
+        "resources unique names (prefix child names with the component's name)"
+    }
 
 
 # ---------------------------------------------------------------------------------------------

@@ -12,12 +12,12 @@ from typing import Any
 import pytest
 import yaml
 
-from pulumi_meshgw.render.certinfo import CERT_EXPIRY_ANNOTATION, CERT_SHA256_ANNOTATION, certificate_facts
 from pulumi_meshgw import Gateway, GatewayWorkload, IngressGateway
 from pulumi_meshgw.errors import ConfigError
 from pulumi_meshgw.offline import SECRET
 from pulumi_meshgw.plan import MeshPlan, plan_egress
 from pulumi_meshgw.render._strategic import strategic_merge
+from pulumi_meshgw.render.certinfo import CERT_EXPIRY_ANNOTATION, CERT_SHA256_ANNOTATION, certificate_facts
 from pulumi_meshgw.spec import EgressGatewaySpec, MeshSpec, parse
 from pulumi_meshgw.testing import run
 

@@ -42,8 +42,8 @@ from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
-from ..errors import format_path
-from ..spec._base import NestedProblems, dns_label, dns_subdomain
+from ..errors import format_path, show
+from ..spec._base import NestedProblems, describe_pydantic_error, dns_label, dns_subdomain
 from ..spec.istio import DestinationRuleFields, Server, VirtualServiceFields, is_ip, validate_route_host
 from ..spec.resources import GatewaySpec, parse_gateway_ref
 from ._access import Manifest, api_group, key_of, mapping, seq, text
@@ -55,7 +55,7 @@ M = TypeVar("M", bound=BaseModel)
 Path = tuple[str | int, ...]
 
 _ISTIO_ERROR, _ISTIO_WARNING, _CORE = "IST0106", "IST0133", "MGW0106"
-_DNS1035 = re.compile(r"^[a-z]([-a-z0-9]*[a-z0-9])?$")
+_DNS1035 = re.compile(r"\A[a-z]([-a-z0-9]*[a-z0-9])?\Z")
 # Pydantic error types that the CRD/OpenAPI schemas report already (with their own messages).
 _SCHEMA_TYPES = frozenset({"extra_forbidden"})
 _CERT_FIELDS = ("serverCertificate", "privateKey", "caCertificates", "credentialName", "credentialNames")
@@ -108,7 +108,8 @@ def _name_problems(obj: Manifest) -> list[tuple[Path, Level, str]]:
             elif kind == "Service" and not group:
                 if len(name) > 63 or not _DNS1035.match(name):
                     raise ValueError(
-                        f"Service name {name!r} is not a DNS-1035 label: use at most 63 lowercase letters, "
+                        f"Service name {show(name)} is not a DNS-1035 label: use at most 63 lowercase "
+                        f"letters, "
                         "digits and '-', starting with a letter and ending with a letter or digit"
                     )
             else:
@@ -182,9 +183,7 @@ def _problems(errors: Sequence[Any]) -> list[tuple[Path, str, str]]:
         if e["type"] == "value_error":
             message = str(e["msg"]).removeprefix("Value error, ")
         else:
-            value = repr(e.get("input"))
-            value = value if len(value) <= 80 else value[:77] + "..."
-            message = f"{e['msg']} (got {value})"
+            message = describe_pydantic_error(e)
         out.append((loc, e["type"], message))
     return out
 
@@ -215,7 +214,7 @@ def _gateway(spec: Mapping[str, Any], namespace: str) -> list[tuple[Path, Level,
                 (
                     ("servers", i, "bind"),
                     Level.ERROR,
-                    f"bind {bind!r} must be an IP address or a unix:// path",
+                    f"bind {show(bind)} must be an IP address or a unix:// path",
                 )
             )
         name = text(srv.get("name"))
@@ -225,7 +224,7 @@ def _gateway(spec: Mapping[str, Any], namespace: str) -> list[tuple[Path, Level,
                     (
                         ("servers", i, "name"),
                         Level.ERROR,
-                        f"server name {name!r} is already used by servers[{names[name]}]; server names "
+                        f"server name {show(name)} is already used by servers[{names[name]}]; server names "
                         "must be unique",
                     )
                 )
@@ -344,7 +343,8 @@ def _service_entry(spec: Mapping[str, Any], namespace: str) -> list[tuple[Path, 
                 (
                     ("hosts", i),
                     Level.ERROR,
-                    f"host {host!r} is a wildcard, but resolution {resolution} without endpoints resolves "
+                    f"host {show(host)} is a wildcard, but resolution {resolution} without endpoints "
+                    f"resolves "
                     "each host as a DNS name; list the concrete hosts, or give endpoints",
                 )
             )
@@ -369,7 +369,8 @@ def _service_entry(spec: Mapping[str, Any], namespace: str) -> list[tuple[Path, 
                     (
                         ("ports", i, "name"),
                         Level.ERROR,
-                        f"port name {pname!r} is already used by ports[{port_names[pname]}]; names must be "
+                        f"port name {show(pname)} is already used by ports[{port_names[pname]}]; names "
+                        f"must be "
                         "unique",
                     )
                 )

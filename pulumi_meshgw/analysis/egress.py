@@ -31,6 +31,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
+from ..errors import show
 from .diagnostics import Diagnostic, Level
 from .hosts import fqdn, split_scoped_host
 
@@ -190,7 +191,8 @@ def _check_route(
                         _key(se),
                         "MGW0301",
                         "spec.resolution",
-                        f"resolution {resolution!r} for {host}, which is routed through an egress gateway; "
+                        f"resolution {show(resolution)} for {host}, which is routed through an egress "
+                        f"gateway; "
                         "with NONE the gateway forwards to its own address and loops. Use DNS",
                     )
                 )
@@ -270,7 +272,9 @@ def _check_hop(
     found, tls = objs.subset_tls(host, str(subset), port)
     if not found:
         out.append(
-            _err(key, "MGW0302", f"{path}.subset", f"subset {subset!r} of {host} is in no DestinationRule")
+            _err(
+                key, "MGW0302", f"{path}.subset", f"subset {show(subset)} of {host} is in no DestinationRule"
+            )
         )
     elif tls is None or tls.get("mode") != "ISTIO_MUTUAL":
         mode = None if tls is None else tls.get("mode")
@@ -279,7 +283,8 @@ def _check_hop(
                 key,
                 "MGW0303",
                 f"{path}.subset",
-                f"subset {subset!r} of {host} uses TLS mode {mode!r} on port {port}; the hop to an egress "
+                f"subset {show(subset)} of {host} uses TLS mode {show(mode)} on port {port}; the hop to "
+                f"an egress "
                 "gateway must be ISTIO_MUTUAL (gateways get no auto-mTLS)",
             )
         )
@@ -289,8 +294,9 @@ def _check_hop(
                 key,
                 "MGW0303",
                 f"{path}.subset",
-                f"subset {subset!r} of {host} sends SNI {tls.get('sni')!r} on port {port}, but the route "
-                f"is for {sni!r}; the gateway picks the server by SNI",
+                f"subset {show(subset)} of {host} sends SNI {show(tls.get('sni'))} on port {port}, but "
+                f"the route "
+                f"is for {show(sni)}; the gateway picks the server by SNI",
             )
         )
     srv = _server(gw, port, sni)
@@ -314,7 +320,7 @@ def _check_hop(
                     gkey,
                     "MGW0303",
                     "spec.servers",
-                    f"the server on port {port} for {sni} uses TLS mode {mode!r}; egress gateway servers "
+                    f"the server on port {port} for {sni} uses TLS mode {show(mode)}; egress gateway servers "
                     "terminate the mesh hop and must be ISTIO_MUTUAL",
                 )
             )

@@ -71,16 +71,21 @@ def analyze_manifests(
         found.extend(d for d in admission_diagnostics(obj) if not _covered(d.path, covered))
     found.extend(_duplicates(manifests))
 
+    # The input boundary: only objects with a well-typed envelope reach the cross-object checks.
+    # The others were reported above by the schema (or are reported here when it is off).
+    admitted = [o for o in manifests if _envelope_ok(o)]
+    if not schema:
+        found.extend(d for o in manifests if not _envelope_ok(o) for d in validate_manifest(o))
     idx = index
     if idx is None:
         idx = MeshIndex()
         idx.hosts_complete = True
-    idx.add(manifests)  # everything first, so that references may point forward
-    found.extend(idx.check(manifests))
-    found.extend(check_policy_ports(idx, manifests))
-    found.extend(_egress(manifests, malformed if schema else None))
-    found.extend(_client_lockdown(manifests))
-    found.extend(check_envoy_filters(manifests))
+    idx.add(admitted)  # everything first, so that references may point forward
+    found.extend(idx.check(admitted))
+    found.extend(check_policy_ports(idx, admitted))
+    found.extend(_egress(admitted, malformed if schema else None))
+    found.extend(_client_lockdown(admitted))
+    found.extend(check_envoy_filters(admitted))
 
     unique = list(dict.fromkeys(found))
     last = len(manifests)
@@ -93,6 +98,24 @@ def analyze_manifests(
             d.message,
         ),
     )
+
+
+def _envelope_ok(obj: Manifest) -> bool:
+    """Whether ``obj`` has what every cross-object check reads without looking: string
+    ``apiVersion`` and ``kind``, a ``metadata`` mapping with a string ``name`` (and ``namespace``
+    when given), string-keyed ``labels``, and a ``spec`` that is a mapping when present."""
+    meta = obj.get("metadata")
+    if not (isinstance(obj.get("apiVersion"), str) and isinstance(obj.get("kind"), str)):
+        return False
+    if not isinstance(meta, Mapping) or not isinstance(meta.get("name"), str):
+        return False
+    if meta.get("namespace") is not None and not isinstance(meta.get("namespace"), str):
+        return False
+    labels = meta.get("labels")
+    if labels is not None and not (isinstance(labels, Mapping) and all(isinstance(k, str) for k in labels)):
+        return False
+    spec = obj.get("spec")
+    return spec is None or (isinstance(spec, Mapping) and all(isinstance(k, str) for k in spec))
 
 
 def _covered(path: str, schema_paths: list[str]) -> bool:
@@ -113,7 +136,7 @@ def _path_key(path: str) -> tuple[tuple[int, int, str], ...]:
         name, *indices = chunk.split("[")
         if name:
             parts.append((1, 0, name))
-        parts.extend((0, int(i), "") if i.isdigit() else (1, 0, i) for i in indices)
+        parts.extend((0, int(i), "") if i.isascii() and i.isdecimal() else (1, 0, i) for i in indices)
     return tuple(parts)
 
 

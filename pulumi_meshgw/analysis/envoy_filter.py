@@ -23,6 +23,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from ..errors import show
 from ._access import key_of, mapping
 from .diagnostics import Diagnostic, Level
 
@@ -138,20 +139,20 @@ def _check_value(value: Any, f: _F, path: str, out: list[tuple[str, str]]) -> No
         return
     shape = f.shape
     if shape == "string" and not isinstance(value, str):
-        out.append((path, f"must be a string, got {value!r}"))
+        out.append((path, f"must be a string, got {show(value)}"))
     elif shape == "bool" and not isinstance(value, bool):
-        out.append((path, f"must be true or false, got {value!r}"))
+        out.append((path, f"must be true or false, got {show(value)}"))
     elif shape == "uint32" and (
         isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= 4_294_967_295
     ):
-        out.append((path, f"must be an unsigned 32-bit integer, got {value!r}"))
+        out.append((path, f"must be an unsigned 32-bit integer, got {show(value)}"))
     elif shape == "duration" and not _is_duration(value):
         out.append(
-            (path, f"must be a protobuf JSON duration in seconds (e.g. '1s', '0.500s'), got {value!r}")
+            (path, f"must be a protobuf JSON duration in seconds (e.g. '1s', '0.500s'), got {show(value)}")
         )
     elif shape == "enum" and value not in (f.ref or frozenset()):
         allowed = ", ".join(sorted(f.ref or ()))
-        out.append((path, f"{value!r} is not one of {allowed}"))
+        out.append((path, f"{show(value)} is not one of {allowed}"))
     elif shape == "message":
         _check_message(value, str(f.ref), path, out)
     elif shape == "any":
@@ -170,7 +171,7 @@ def _check_message(value: Any, type_name: str, path: str, out: list[tuple[str, s
         out.append((path, f"message {type_name} is not in the verified allow-list"))
         return
     if not isinstance(value, Mapping):
-        out.append((path, f"must be a {type_name.rsplit('.', 1)[-1]} object, got {value!r}"))
+        out.append((path, f"must be a {type_name.rsplit('.', 1)[-1]} object, got {show(value)}"))
         return
     for k, v in value.items():
         if k == "@type":
@@ -179,20 +180,20 @@ def _check_message(value: Any, type_name: str, path: str, out: list[tuple[str, s
         sub = f"{path}.{k}" if path else k
         if f is None:
             known = ", ".join(sorted(fields)) or "none"
-            out.append((sub, f"{type_name} has no field {k!r} (fields verified here: {known})"))
+            out.append((sub, f"{type_name} has no field {show(k)} (fields verified here: {known})"))
             continue
         _check_value(v, f, sub, out)
 
 
 def _check_any(value: Any, path: str, out: list[tuple[str, str]]) -> None:
     if not isinstance(value, Mapping):
-        out.append((path, f"must be an object with an '@type', got {value!r}"))
+        out.append((path, f"must be an object with an '@type', got {show(value)}"))
         return
     if not value:
         return  # an empty Any: FilterConfig.config uses it to enable a disabled filter
     type_url = value.get("@type")
     if not isinstance(type_url, str) or not type_url.startswith(_TYPE_PREFIX):
-        out.append((f"{path}.@type", f"must be '{_TYPE_PREFIX}<message>', got {type_url!r}"))
+        out.append((f"{path}.@type", f"must be '{_TYPE_PREFIX}<message>', got {show(type_url)}"))
         return
     _check_message(value, type_url.removeprefix(_TYPE_PREFIX), path, out)
 

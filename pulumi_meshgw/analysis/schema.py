@@ -63,15 +63,15 @@ import functools
 import importlib.resources
 import json
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from jsonschema import Draft7Validator, Draft202012Validator, ValidationError
+from jsonschema import Draft7Validator, Draft202012Validator, ValidationError, validators
 from jsonschema.exceptions import best_match
 
-from pulumi_meshgw.errors import format_path
+from pulumi_meshgw.errors import format_path, show
 
 from .diagnostics import Diagnostic, Level
 
@@ -271,12 +271,50 @@ def _unknown_istio_gvk(group: str, version: str, kind: str) -> _Finding:
 
 
 @functools.cache
+def _go_pattern(pattern: str) -> re.Pattern[str]:
+    """A schema ``pattern`` as Go's RE2 reads it, where ``$`` is the end of the text.
+
+    Python's ``$`` also matches before a trailing newline, so ``name: "public\\n"`` would pass a
+    pattern that Kubernetes rejects. An unescaped ``$`` outside a character class becomes ``\\Z``.
+    """
+    out: list[str] = []
+    in_class = escaped = False
+    for ch in pattern:
+        if escaped:
+            out.append(ch)
+            escaped = False
+        elif ch == "\\":
+            out.append(ch)
+            escaped = True
+        elif in_class:
+            out.append(ch)
+            in_class = ch != "]"
+        elif ch == "[":
+            out.append(ch)
+            in_class = True
+        else:
+            out.append("\\Z" if ch == "$" else ch)
+    return re.compile("".join(out))
+
+
+def _pattern(validator: Any, pattern: str, instance: Any, schema: Any) -> Iterator[ValidationError]:
+    if validator.is_type(instance, "string") and not _go_pattern(pattern).search(instance):
+        yield ValidationError(f"{show(instance)} does not match the pattern {show(pattern)}")
+
+
+# The two drafts, with the pattern keyword read as Kubernetes reads it (RE2: `$` is the true end).
+_Draft7 = validators.extend(Draft7Validator, {"pattern": _pattern})
+_Draft202012 = validators.extend(Draft202012Validator, {"pattern": _pattern})
+
+
+@functools.cache
 def _istio_validator(key: str) -> Draft7Validator:
     schema = _structural_to_jsonschema(_istio_index()[key])
     properties = schema.setdefault("properties", {})
     for implicit in ("apiVersion", "kind", "metadata"):  # checked by _check_envelope
         properties.setdefault(implicit, {})
-    return Draft7Validator(schema)
+    validator: Draft7Validator = _Draft7(schema)
+    return validator
 
 
 _INT_OR_STRING_BRANCHES = ({"type": "integer"}, {"type": "string"})
@@ -372,7 +410,8 @@ def _core_validator(definition: str) -> Draft202012Validator:
         "$defs": catalog.definitions,
         "$ref": f"#/$defs/{definition}",
     }
-    return Draft202012Validator(schema)
+    validator: Draft202012Validator = _Draft202012(schema)
+    return validator
 
 
 def _validate_core(obj: Mapping[str, Any], group: str, version: str, kind: str) -> list[_Finding]:
@@ -531,9 +570,13 @@ def _type_name(value: Any) -> str:
 
 
 def _fmt(value: Any) -> str:
-    """The value as (possibly shortened) JSON, e.g. ``"80"`` for a string, ``80`` for a number."""
-    text = json.dumps(value, sort_keys=True, ensure_ascii=False, default=repr)
-    return text if len(text) <= _VALUE_MAX_CHARS else text[: _VALUE_MAX_CHARS - 3] + "..."
+    """A scalar as (possibly shortened) JSON, e.g. ``"80"`` for a string, ``80`` for a number; a
+    mapping or list through the bounded printer (:func:`~pulumi_meshgw.errors.show`)."""
+    if isinstance(value, str):
+        value = value if len(value) <= _VALUE_MAX_CHARS else value[: _VALUE_MAX_CHARS - 3] + "..."
+    if value is None or isinstance(value, (str, bool, int, float)):
+        return json.dumps(value, ensure_ascii=False)
+    return show(value, _VALUE_MAX_CHARS - 3)
 
 
 def _describe_value(value: Any) -> str:

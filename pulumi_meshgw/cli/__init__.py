@@ -6,8 +6,11 @@ command, so a new one (``meshgw check``) is a new module plus one ``app.command`
 
 from __future__ import annotations
 
+from typing import Annotated
+
 import typer
 
+from pulumi_meshgw import __version__
 from pulumi_meshgw.cli.check import check_command
 from pulumi_meshgw.cli.diff import diff_command
 from pulumi_meshgw.cli.render import render_command
@@ -24,10 +27,20 @@ app = typer.Typer(
 )
 
 
+def _print_version(value: bool) -> None:
+    if value:
+        typer.echo(f"meshgw {__version__}")
+        raise typer.Exit()
+
+
 @app.callback()
-def _root() -> None:
+def _root(
+    version: Annotated[
+        bool,
+        typer.Option("--version", help="Print the version and exit.", callback=_print_version, is_eager=True),
+    ] = False,
+) -> None:
     """Istio gateways as Pulumi components: render, check and diff stacks offline."""
-    # A callback keeps typer in multi-command mode while `render` is the only command.
 
 
 app.command("render")(render_command)

@@ -26,24 +26,21 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from enum import Enum
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-import yaml
 from pydantic import ValidationError
 
 from pulumi_meshgw.analysis import Diagnostic, Level, MeshIndex, analyze_manifests
 from pulumi_meshgw.analysis._access import CLUSTER_SCOPED_KINDS
 from pulumi_meshgw.spec._base import problems_from_validation_error
 from pulumi_meshgw.spec.external import ExternalObject
+from pulumi_meshgw.spec.yaml_input import YamlInputError, load_documents, load_one
 
 __all__ = ["OutputFormat", "check_command", "load_paths"]
-
-_LOADER: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-"""libyaml's loader when PyYAML was built with it (ten times faster), else the pure-Python one."""
 
 PARSE_CODE = "MGW0002"
 """Code of findings about the input files themselves: unreadable, not YAML, not objects."""
@@ -91,21 +88,12 @@ def _problem(message: str) -> Diagnostic:
     return Diagnostic(PARSE_CODE, Level.ERROR, "", "", "", "", message)
 
 
-def _documents(text: str) -> Iterator[tuple[int, Any]]:
-    """(first line, data) of each YAML document; raises yaml.YAMLError at the first bad one."""
-    loader = _LOADER(text)
-    try:
-        while loader.check_node():
-            node = loader.get_node()
-            line = node.start_mark.line + 1 if node is not None else 1
-            yield line, loader.construct_document(node)
-    finally:
-        loader.dispose()
-
-
 def _with_namespace(obj: Mapping[str, Any], namespace: str) -> Mapping[str, Any]:
-    meta = obj.get("metadata")
-    if obj.get("kind") in CLUSTER_SCOPED_KINDS or not isinstance(meta, Mapping) or meta.get("namespace"):
+    meta, kind = obj.get("metadata"), obj.get("kind")
+    # A kind or metadata of the wrong type is left as it is, for the schema to report with its path.
+    if not isinstance(kind, str) or kind in CLUSTER_SCOPED_KINDS or not isinstance(meta, Mapping):
+        return obj
+    if meta.get("namespace") is not None:
         return obj
     return {**obj, "metadata": {**meta, "namespace": namespace}}
 
@@ -129,12 +117,12 @@ def load_paths(paths: Sequence[Path], *, namespace: str = "default") -> Loaded:
         out.files += 1
         name = str(entry)
         try:
-            text = entry.read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError) as err:
-            out.findings.append((Located(name, 0), _problem(f"cannot read the file: {err}")))
+            data = entry.read_bytes()
+        except OSError as err:
+            out.findings.append((Located(name, 0), _problem(f"cannot read the file: {err.strerror or err}")))
             continue
         try:
-            for line, doc in _documents(text):
+            for line, doc in load_documents(data, name):
                 where = Located(name, line)
                 items = doc.get("items") if isinstance(doc, Mapping) and doc.get("kind") == "List" else [doc]
                 if not isinstance(items, list):
@@ -150,14 +138,8 @@ def load_paths(paths: Sequence[Path], *, namespace: str = "default") -> Loaded:
                         continue
                     out.objects.append(_with_namespace(item, namespace))
                     out.origins.append(where)
-        except yaml.YAMLError as err:
-            mark = getattr(err, "problem_mark", None) or getattr(err, "context_mark", None)
-            line = mark.line + 1 if mark is not None else 0
-            column = f", column {mark.column + 1}" if mark is not None else ""
-            problem = getattr(err, "problem", None) or str(err)
-            out.findings.append(
-                (Located(name, line), _problem(f"invalid YAML at line {line}{column}: {problem}"))
-            )
+        except YamlInputError as err:
+            out.findings.append((Located(name, err.line), _problem(err.problem)))
     return out
 
 
@@ -166,11 +148,11 @@ def load_declarations(path: Path, index: MeshIndex) -> list[tuple[Located, Diagn
     or a mapping with an ``external`` list) on ``index``; return problems with the file."""
     where = Located(str(path), 1)
     try:
-        data = yaml.load(path.read_text(encoding="utf-8"), Loader=_LOADER)
-    except (OSError, UnicodeDecodeError) as err:
-        return [(Located(str(path), 0), _problem(f"cannot read the declarations: {err}"))]
-    except yaml.YAMLError as err:
-        return [(where, _problem(f"invalid YAML: {err}"))]
+        data, _ = load_one(path.read_bytes(), str(path))
+    except OSError as err:
+        return [(Located(str(path), 0), _problem(f"cannot read the declarations: {err.strerror or err}"))]
+    except YamlInputError as err:
+        return [(Located(str(path), err.line), _problem(err.problem))]
     if isinstance(data, Mapping) and "external" in data:
         data = data["external"]
     if not isinstance(data, list):
@@ -244,7 +226,8 @@ def check_command(
         findings.extend(load_declarations(path, index))
     loaded = load_paths(paths, namespace=namespace)
     findings.extend(loaded.findings)
-    findings.extend(_attribute(analyze_manifests(loaded.objects, index=index, schema=schema), loaded))
+    diags = [_for_check(d) for d in analyze_manifests(loaded.objects, index=index, schema=schema)]
+    findings.extend(_attribute(diags, loaded))
     if output_format is OutputFormat.json:
         for where, d in findings:
             typer.echo(
@@ -259,6 +242,14 @@ def check_command(
         typer.echo(_summary(findings, loaded))
     if any(d.level is Level.ERROR for _, d in findings):
         raise typer.Exit(1)
+
+
+def _for_check(d: Diagnostic) -> Diagnostic:
+    """The finding in ``meshgw check`` terms: where the analysis says "declare" an object that
+    lives elsewhere, name the option that does it here."""
+    if d.code == "IST0101" and "declare an external" in d.message:
+        return replace(d, message=f"{d.message} (meshgw check --declare FILE, see docs/checks.md)")
+    return d
 
 
 def _line(d: Diagnostic) -> str:

@@ -100,7 +100,7 @@ def render_command(
     """Run a stack's program offline and write one YAML file per object plus graph.json.
 
     Nothing is deployed: the program runs under Pulumi's mock runtime, so values only a provider
-    or cluster knows stay unset, and secrets are written as "[secret]".
+    or cluster knows stay unset, and secrets are written as "\\[secret]".
     """
     if (stack_file is None) == (stack is None):
         raise typer.BadParameter(
@@ -123,8 +123,9 @@ def render_command(
         errors.print(f"{message.severity}: {message.message}", style=style, markup=False, soft_wrap=True)
     findings = analyze([dict(m.body) for m in result.manifests], recording.config)
     _print_summary(Console(highlight=False), recording, result, findings)
-    if any(f.level is Level.ERROR for f in findings):
-        raise typer.Exit(1)  # like `meshgw check`: an error-level finding fails the command
+    # An error printed means exit 1, whether it came from the program's log or the analysis.
+    if any(m.severity == "error" for m in recording.logs) or any(f.level is Level.ERROR for f in findings):
+        raise typer.Exit(1)
 
 
 def _print_summary(

@@ -22,7 +22,7 @@ import pulumi
 from pulumi.runtime.mocks import MockMonitor
 
 from .. import aws
-from ..errors import ConfigError, Problem
+from ..errors import ConfigError, Problem, show
 from ..ipam import Claim, PoolDef, allocate, pool_defs, resolve_pool_address, workload_address_problems
 from ..render.addressing import LOOKUP
 from ..spec.addressing import AddressPoolSpec
@@ -50,7 +50,11 @@ def lookups_live() -> bool:
         return mode == "live"
     if mode:
         raise ConfigError(
-            [Problem(LOOKUPS_ENV, f"{mode!r} is not a lookup mode; use 'live' or 'placeholder'", "MGW0709")]
+            [
+                Problem(
+                    LOOKUPS_ENV, f"{show(mode)} is not a lookup mode; use 'live' or 'placeholder'", "MGW0709"
+                )
+            ]
         )
     return not isinstance(pulumi.runtime.settings.get_monitor(), MockMonitor)
 

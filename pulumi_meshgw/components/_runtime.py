@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any, TypeVar, cast
 
 import pulumi
@@ -139,6 +140,14 @@ def _typed(cls: Callable[..., pulumi.CustomResource], **fields: str) -> Callable
     return make
 
 
+def _facts(pem: Any) -> tuple[str, str] | None:
+    return certificate_facts(pem) if isinstance(pem, str) else None
+
+
+def _fact(i: int, facts: tuple[str, str] | None) -> str:
+    return facts[i] if facts else ""
+
+
 def with_fingerprints(secret: Manifest, cert: Any, ca: Any = None) -> Manifest:
     """``secret`` with the fingerprint and expiry annotations of deploy-time certificate values
     (Outputs): what :func:`~pulumi_meshgw.render.certinfo.certificate_annotations` does for PEM
@@ -150,9 +159,9 @@ def with_fingerprints(secret: Manifest, cert: Any, ca: Any = None) -> Manifest:
         (ca, (CA_SHA256_ANNOTATION, CA_EXPIRY_ANNOTATION)),
     ):
         if isinstance(value, pulumi.Output):
-            facts = value.apply(lambda pem: certificate_facts(pem) if isinstance(pem, str) else None)
+            facts: pulumi.Output[tuple[str, str] | None] = value.apply(_facts)
             for i, key in enumerate(keys):
-                extra[key] = pulumi.Output.unsecret(facts.apply(lambda f, i=i: f[i] if f else ""))
+                extra[key] = pulumi.Output.unsecret(facts.apply(partial(_fact, i)))
     if not extra:
         return secret
     meta = {**secret["metadata"], "annotations": {**secret["metadata"].get("annotations", {}), **extra}}

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from ..errors import Problem
+from ..errors import Problem, show
 from ..render._meta import Manifest
 from ._runtime import ComponentConfigError, StackState
 
@@ -39,7 +39,7 @@ def shared_peer_authentications(
                 [
                     Problem(
                         "authentication.peerAuthentication.mode",
-                        f"namespace {ns!r} already has PeerAuthentication mode {have} from another "
+                        f"namespace {show(ns)} already has PeerAuthentication mode {have} from another "
                         f"Gateway; one namespace has one namespace-wide policy: use {have} here too",
                         "MGW0153",
                     )

@@ -12,7 +12,7 @@ import pulumi
 import pulumi_tls as tls
 
 from ..analysis.diagnostics import Level
-from ..errors import Problem
+from ..errors import Problem, show
 from ..plan import Credential, EgressPlan, plan_egress
 from ..render._meta import Manifest
 from ..render.egress import ClientLockdown, render_sidecars
@@ -20,6 +20,7 @@ from ..render.secret import render_tls_secret
 from ..spec._base import SpecModel, parse
 from ..spec.egress import EgressDestination, EgressGatewaySpec
 from ._addressing import nat_egress_ips
+from ._arguments import checked_arguments
 from ._runtime import (
     ComponentConfigError,
     StackState,
@@ -73,7 +74,7 @@ def _sidecar_problems(requests: Sequence[ClientLockdown], who: str) -> list[Prob
             problems.append(
                 Problem(
                     f"{who}: Sidecar {ns}/default",
-                    f"namespace {ns!r} already has the Sidecar of egress gateway(s) {', '.join(owners)}, "
+                    f"namespace {show(ns)} already has the Sidecar of egress gateway(s) {', '.join(owners)}, "
                     f"and this one needs other egress hosts {merged[0]['spec']['egress'][0]['hosts']}; a "
                     "namespace has one Sidecar. Declare the egress gateways in one Mesh "
                     "(meshgw:egressGateways), which merges it, or run them in the same namespace",
@@ -182,6 +183,7 @@ class EgressGateway(pulumi.ComponentResource):
 
     TYPE = "meshgw:index:EgressGateway"
 
+    @checked_arguments
     def __init__(
         self,
         resource_name: str,
@@ -332,7 +334,7 @@ class EgressGateway(pulumi.ComponentResource):
                 problems.append(
                     Problem(
                         f"destinations[{j}]",
-                        f"{d.host}:{d.external_port} is already claimed by egress gateway {owner!r}; a "
+                        f"{d.host}:{d.external_port} is already claimed by egress gateway {show(owner)}; a "
                         "destination leaves through exactly one egress gateway",
                         "MGW0310",
                     )
@@ -343,7 +345,7 @@ class EgressGateway(pulumi.ComponentResource):
                 problems.append(
                     Problem(
                         f"destinations[{j}].host",
-                        f"{d.host} already leaves through egress gateway {owner!r}; every port of a host "
+                        f"{d.host} already leaves through egress gateway {show(owner)}; every port of a host "
                         "must use the same egress gateway (one mesh-bound VirtualService per host)",
                         "IST0109",
                     )

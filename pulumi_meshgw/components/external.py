@@ -25,11 +25,13 @@ from typing import Any
 from ..errors import ConfigError, Problem
 from ..spec._base import parse
 from ..spec.external import ExternalObject
+from ._arguments import checked_arguments
 from ._runtime import ComponentConfigError, current_state
 
 __all__ = ["declare_external"]
 
 
+@checked_arguments
 def declare_external(*objects: ExternalObject | Mapping[str, Any]) -> list[ExternalObject]:
     """Declare objects managed outside this program, so references to them are not errors.
 

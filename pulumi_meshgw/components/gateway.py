@@ -15,6 +15,7 @@ from ..spec.envoy_filters import HttpCache, LocalRateLimit
 from ..spec.istio import Server
 from ..spec.resources import GatewaySpec
 from ..spec.security import Authentication, Firewall
+from ._arguments import checked_arguments
 from ._runtime import (
     StackState,
     adopt_dependencies,
@@ -91,6 +92,7 @@ class Gateway(pulumi.ComponentResource):
 
     TYPE = "meshgw:index:Gateway"
 
+    @checked_arguments
     def __init__(
         self,
         resource_name: str,

@@ -17,6 +17,7 @@ from ..spec.istio import Server
 from ..spec.resources import GatewaySpec
 from ..spec.security import Authentication, Firewall
 from ..spec.workload import WorkloadSpec
+from ._arguments import checked_arguments
 from ._runtime import adopt_dependencies, child_options, current_state, validated
 from .gateway import Gateway, check_gateway_plan, gateway_options
 from .workload import GatewayWorkload
@@ -60,6 +61,7 @@ class IngressGateway(pulumi.ComponentResource):
 
     TYPE = "meshgw:index:IngressGateway"
 
+    @checked_arguments
     def __init__(
         self,
         resource_name: str,

@@ -11,6 +11,7 @@ import pulumi
 from ..plan import MeshPlan, declare_external, plan_mesh
 from ..spec.mesh import MeshSpec
 from ._addressing import resolve_mesh_lookups
+from ._arguments import checked_arguments
 from ._runtime import (
     adopt_dependencies,
     child_name,
@@ -55,6 +56,7 @@ class Mesh(pulumi.ComponentResource):
 
     TYPE = "meshgw:index:Mesh"
 
+    @checked_arguments
     def __init__(
         self,
         resource_name: str,

@@ -10,6 +10,7 @@ use, so ``pulumi destroy`` removes routes before the Gateways they bind.
 
 from __future__ import annotations
 
+import difflib
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -18,11 +19,12 @@ import pulumi_kubernetes as k8s
 
 from ..analysis.hosts import fqdn
 from ..constants import ISTIO_NETWORKING
-from ..errors import ConfigError, Problem
+from ..errors import ConfigError, Problem, show
 from ..render.destination_rule import render_destination_rule
 from ..render.virtual_service import render_virtual_service
 from ..spec._base import parse
 from ..spec.resources import DestinationRuleSpec, VirtualServiceSpec
+from ._arguments import checked_arguments
 from ._runtime import current_state, inherited_dependencies, raise_diagnostics, validated
 from .gateway import Gateway
 
@@ -58,6 +60,7 @@ class VirtualService(k8s.apiextensions.CustomResource):
         opts: Pulumi options; depends_on the bound Gateways and used DestinationRules is added.
     """
 
+    @checked_arguments
     def __init__(
         self,
         resource_name: str,
@@ -100,12 +103,15 @@ class VirtualService(k8s.apiextensions.CustomResource):
                 if gw is None and (_prechecked or (gns, gname) in state.index.gateways):
                     continue  # checked by the Mesh plan, or declared external (declare_external)
                 if gw is None:
+                    known = sorted(f"{n}/{g}" for n, g in (*state.gateways, *state.index.gateways))
+                    close = difflib.get_close_matches(f"{gns}/{gname}", known, n=1)
+                    guess = f" (did you mean {show(close[0])}?)" if close else ""
                     raise ConfigError(
                         [
                             Problem(
                                 "gateways",
-                                f"gateway {gns}/{gname} is not declared in this program; create the "
-                                "Gateway first and pass the object (or its namespace/name), or "
+                                f"gateway {gns}/{gname} is not declared in this program{guess}; create "
+                                "the Gateway first and pass the object (or its namespace/name), or "
                                 "declare it with declare_external",
                                 "IST0101",
                             )
@@ -148,6 +154,7 @@ class DestinationRule(k8s.apiextensions.CustomResource):
         opts: Pulumi options.
     """
 
+    @checked_arguments
     def __init__(
         self,
         resource_name: str,

@@ -9,9 +9,10 @@ from typing import Any
 import pulumi
 from pulumi.runtime.config import CONFIG, get_config_env
 
-from ..errors import ConfigError, Problem
+from ..errors import ConfigError, Problem, show
 from ..spec.istio import CertificateSource
 from ..spec.mesh import CONFIG_KEYS, MeshSpec
+from ._arguments import checked_arguments
 from ._runtime import ComponentConfigError
 from .mesh import Mesh
 
@@ -44,8 +45,10 @@ def read_mesh_config() -> MeshSpec:
             values[key] = json.loads(raw)
         except json.JSONDecodeError:
             problems.append(
-                Problem(key, f"must be a list (structured config), got the string {raw!r}", "MGW0100")
+                Problem(key, f"must be a list (structured config), got the string {show(raw)}", "MGW0100")
             )
+    if not values and not problems:
+        problems.append(_declares_nothing())
     try:
         spec = MeshSpec.from_config(values) if not problems else None
     except ConfigError as err:
@@ -54,11 +57,11 @@ def read_mesh_config() -> MeshSpec:
     referenced = _referenced_keys(spec) if spec is not None else set()
     for full in sorted(_all_keys()):
         ns, _, key = full.partition(":")
-        if ns == NAMESPACE and key not in CONFIG_KEYS and key not in referenced:
+        if ns == NAMESPACE and key not in CONFIG_KEYS and full not in referenced:
             problems.append(
                 Problem(
                     key,
-                    f"unknown config key {full!r}; known keys: "
+                    f"unknown config key {show(full)}; known keys: "
                     + ", ".join(f"{NAMESPACE}:{k}" for k in CONFIG_KEYS)
                     + " (and secret keys named by a certificate.config source)",
                     "MGW0100",
@@ -67,6 +70,34 @@ def read_mesh_config() -> MeshSpec:
     if problems or spec is None:
         raise ComponentConfigError(problems, context=f"stack {pulumi.get_stack()}")
     return spec
+
+
+def _declares_nothing() -> Problem:
+    """The problem of a stack with no ``meshgw:*`` key, naming the likeliest mistake.
+
+    Rendering such a stack would register nothing and succeed, which hides a stack file whose
+    settings are in the wrong place.
+    """
+    keys = sorted(_all_keys())
+    project = pulumi.get_project()
+    misplaced = sorted(
+        full for full in keys if full.partition(":")[0] != NAMESPACE and full.partition(":")[2] in CONFIG_KEYS
+    )
+    if misplaced:
+        hint = (
+            f"found {', '.join(show(k) for k in misplaced)}: keys without a namespace belong to the "
+            f"project ({show(project)}); write them as "
+            + ", ".join(f"'{NAMESPACE}:{k.partition(':')[2]}'" for k in misplaced)
+        )
+    elif keys:
+        hint = f"the config has only {', '.join(show(k) for k in keys[:5])}"
+    else:
+        hint = (
+            "the stack file has no config at all: are the settings indented under 'config:', and is "
+            "the file the one for this stack?"
+        )
+    known = ", ".join(f"{NAMESPACE}:{k}" for k in CONFIG_KEYS)
+    return Problem("", f"the stack declares nothing to build ({known} are all unset); {hint}", "MGW0100")
 
 
 def _referenced_keys(spec: MeshSpec) -> set[str]:
@@ -81,12 +112,32 @@ def _referenced_keys(spec: MeshSpec) -> set[str]:
 
 
 def _config_keys(src: CertificateSource | None) -> set[str]:
-    """The stack config keys (without the namespace) a ``certificate.config`` source names."""
+    """The full stack config keys a ``certificate.config`` source names (``project:key`` when the
+    key has no namespace, as :func:`~.workload._secret_config` reads it)."""
     if src is None or src.config is None:
         return set()
-    return {k.rpartition(":")[2] for k in (src.config.cert, src.config.key, src.config.ca) if k}
+    project = pulumi.get_project()
+    return {
+        k if ":" in k else f"{project}:{k}" for k in (src.config.cert, src.config.key, src.config.ca) if k
+    }
 
 
-def mesh_from_config(name: str = "mesh", *, base_dir: Path | None = None) -> Mesh:
-    """Build the whole mesh of the running stack from its config."""
-    return Mesh(name, read_mesh_config(), base_dir=base_dir)
+@checked_arguments
+def mesh_from_config(
+    name: str = "mesh", *, base_dir: Path | None = None, opts: pulumi.ResourceOptions | None = None
+) -> Mesh:
+    """Build the whole mesh of the running stack from its ``meshgw:*`` config.
+
+    This is the entry point of a config-driven program (``stacks/__main__.py``,
+    ``examples/config/__main__.py``): one call reads, checks and registers everything.
+
+    Args:
+        name: The Mesh component's Pulumi name. Default: ``mesh``.
+        base_dir: Where relative certificate file paths resolve. Default: the working directory.
+        opts: Pulumi options of the Mesh (``depends_on`` an Istio install, say). Default: none.
+
+    Raises:
+        ComponentConfigError: every problem of the config, each with its config path; also when
+            the stack declares nothing (no ``meshgw:*`` key), naming the likely mistake.
+    """
+    return Mesh(name, read_mesh_config(), base_dir=base_dir, opts=opts)

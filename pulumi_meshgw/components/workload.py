@@ -23,6 +23,7 @@ from ..spec.addressing import AddressPoolSpec
 from ..spec.resources import GatewaySpec
 from ..spec.workload import WorkloadSpec
 from ._addressing import prepare_workload, workload_address
+from ._arguments import checked_arguments
 from ._runtime import (
     StackState,
     adopt_dependencies,
@@ -101,6 +102,7 @@ class GatewayWorkload(pulumi.ComponentResource):
 
     TYPE = "meshgw:index:GatewayWorkload"
 
+    @checked_arguments
     def __init__(
         self,
         resource_name: str,
@@ -123,8 +125,14 @@ class GatewayWorkload(pulumi.ComponentResource):
             elif not isinstance(spec, WorkloadSpec):
                 spec = parse(WorkloadSpec, spec)
             if spec.is_external:
-                raise TypeError(
-                    "use GatewayWorkload.existing(...) for a workload this program does not manage"
+                raise ConfigError(
+                    [
+                        Problem(
+                            "external",
+                            "use GatewayWorkload.existing(...) for a workload this program does not manage",
+                            "MGW0100",
+                        )
+                    ]
                 )
             if ports is None:
                 ports = service_ports(gateways) if gateways else _DEFAULT_PORTS
@@ -207,6 +215,7 @@ class GatewayWorkload(pulumi.ComponentResource):
         return [self.deployment, self.service]
 
     @staticmethod
+    @checked_arguments
     def existing(
         name: str,
         *,
@@ -306,6 +315,9 @@ def _register_credential(
 
 
 def _secret_config(key: str) -> pulumi.Output[str]:
-    """A secret config value: ``name`` in the ``meshgw`` namespace, or ``namespace:name``."""
+    """A secret config value: ``name`` in the running project's namespace, or ``namespace:name``.
+
+    ``pulumi config set --secret name`` stores ``<project>:name``, whatever the project is called.
+    """
     ns, _, name = key.rpartition(":")
-    return pulumi.Config(ns or "meshgw").require_secret(name)
+    return pulumi.Config(ns or None).require_secret(name)

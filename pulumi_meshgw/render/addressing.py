@@ -21,7 +21,7 @@ program runs, and were not (``meshgw render`` is offline), are written as :data:
 
 from __future__ import annotations
 
-from ..errors import ConfigError, Problem
+from ..errors import ConfigError, Problem, show
 from ..spec.addressing import AddressSpec
 from ..spec.workload import Cloud, Exposure, WorkloadSpec
 
@@ -86,7 +86,7 @@ def _pinned_pool(spec: WorkloadSpec, a: AddressSpec) -> dict[str, str]:
             [
                 Problem(
                     "address.pool",
-                    f"pool {a.pool!r} is allocated across the stack; declare it in meshgw:addressPools "
+                    f"pool {show(a.pool)} is allocated across the stack; declare it in meshgw:addressPools "
                     "(a Mesh), pass address_pools= to the component, or pin the address with ip",
                     "MGW0704",
                 )

@@ -24,7 +24,7 @@ from ..constants import (
     REVISION_LABEL,
     SIDECAR_INJECT_LABEL,
 )
-from ..errors import MeshgwError
+from ..errors import MeshgwError, show
 from ..spec.quantity import canonical_quantity
 from ..spec.workload import ResourceQuantities, WorkloadSpec
 from ._meta import Manifest, manifest, object_meta, standard_labels
@@ -56,7 +56,7 @@ def workload_labels(spec: WorkloadSpec) -> dict[str, str]:
     """
     if spec.is_external:
         # A caller bug, not bad user input: render_workload returns [] for external workloads.
-        raise MeshgwError(f"workload {spec.name!r} is external (not managed here): nothing to render")
+        raise MeshgwError(f"workload {show(spec.name)} is external (not managed here): nothing to render")
     extra = {DATAPLANE_MODE_LABEL: "none", **spec.labels, **spec.selector_labels}
     return standard_labels(spec.name, COMPONENT, extra)
 

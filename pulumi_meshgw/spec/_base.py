@@ -18,11 +18,12 @@ from typing import Any, TypeVar, Union, get_args, get_origin
 from pydantic import BaseModel, ConfigDict, ValidationError
 from pydantic.alias_generators import to_camel
 
-from ..errors import ConfigError, Problem, format_path
+from ..errors import ConfigError, Problem, format_path, show
 
 __all__ = [
     "NestedProblems",
     "SpecModel",
+    "describe_pydantic_error",
     "dns_label",
     "dns_subdomain",
     "parse",
@@ -58,15 +59,16 @@ class NestedProblems(ValueError):
         super().__init__("; ".join(f"{format_path(p)}: {m}" for p, m in self.items))
 
 
-_DNS_LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
-_DNS_SUBDOMAIN = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$")
+_DNS_LABEL = re.compile(r"\A[a-z0-9]([-a-z0-9]*[a-z0-9])?\Z")
+_DNS_SUBDOMAIN = re.compile(r"\A[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*\Z")
 
 
 def dns_label(value: str, what: str = "name") -> str:
     """Validate a DNS-1123 label (Kubernetes names of namespaces, Istio Gateways, ports)."""
     if len(value) > 63 or not _DNS_LABEL.match(value):
         raise ValueError(
-            f"{what} {value!r} is not a DNS-1123 label: use at most 63 lowercase letters, digits and '-', "
+            f"{what} {show(value)} is not a DNS-1123 label: use at most 63 lowercase letters, digits and "
+            f"'-', "
             "starting and ending with a letter or digit"
         )
     return value
@@ -76,7 +78,8 @@ def dns_subdomain(value: str, what: str = "name") -> str:
     """Validate a DNS-1123 subdomain (most Kubernetes object names)."""
     if len(value) > 253 or not _DNS_SUBDOMAIN.match(value):
         raise ValueError(
-            f"{what} {value!r} is not a valid Kubernetes name: use lowercase letters, digits, '-' and '.', "
+            f"{what} {show(value)} is not a valid Kubernetes name: use lowercase letters, digits, '-' "
+            f"and '.', "
             "starting and ending with a letter or digit"
         )
     return value
@@ -120,9 +123,84 @@ def _allowed_fields(model: type[BaseModel], loc: Sequence[str | int]) -> list[st
     return None
 
 
-def _short(value: Any) -> str:
-    text = repr(value)
-    return text if len(text) <= 80 else text[:77] + "..."
+_TYPE_WORDS: dict[str, str] = {
+    "dict_type": "must be a mapping",
+    "model_type": "must be a mapping",
+    "model_attributes_type": "must be a mapping",
+    "list_type": "must be a list",
+    "tuple_type": "must be a list",
+    "set_type": "must be a list",
+    "iterable_type": "must be a list",
+    "string_type": "must be a string",
+    "string_unicode": "must be a string",
+    "int_type": "must be a whole number",
+    "int_parsing": "must be a whole number",
+    "int_from_float": "must be a whole number",
+    "int_parsing_size": "is too large a number",
+    "float_type": "must be a number",
+    "float_parsing": "must be a number",
+    "finite_number": "must be a finite number",
+    "bool_type": "must be true or false",
+    "bool_parsing": "must be true or false",
+    "none_required": "must be null",
+    "is_instance_of": "has the wrong type",
+    "callable_type": "has the wrong type",
+}
+"""Pydantic's error types in the project's words; the rest are worded in :func:`describe_pydantic_error`."""
+
+_BOUND_WORDS = {
+    "greater_than": "greater than {gt}",
+    "greater_than_equal": "at least {ge}",
+    "less_than": "less than {lt}",
+    "less_than_equal": "at most {le}",
+    "multiple_of": "a multiple of {multiple_of}",
+}
+
+
+def describe_pydantic_error(e: Mapping[str, Any]) -> str:
+    """One pydantic error (an item of ``ValidationError.errors()``) in the project's own words.
+
+    No pydantic wording or model class name reaches a user: the type of the error picks the
+    sentence, and the value is shown with :func:`~pulumi_meshgw.errors.show`.
+
+    Args:
+        e: The error item: ``type``, ``loc``, ``msg``, ``input`` and ``ctx``.
+
+    Returns:
+        What is wrong and what is expected, ending with the value that was given.
+    """
+    kind = str(e.get("type", ""))
+    value = e.get("input")
+    ctx = e.get("ctx") or {}
+    got = f" (got {show(value)})"
+    if kind in _TYPE_WORDS:
+        return _TYPE_WORDS[kind] + got
+    if kind in _BOUND_WORDS:
+        return "must be " + _BOUND_WORDS[kind].format(**{k: show(v) for k, v in ctx.items()}) + got
+    if kind in ("string_too_short", "too_short"):
+        unit = "character" if kind.startswith("string") else "item"
+        n = ctx.get("min_length", 1)
+        return f"needs at least {n} {unit}{'s' if n != 1 else ''}{got}"
+    if kind in ("string_too_long", "too_long"):
+        unit = "character" if kind.startswith("string") else "item"
+        n = ctx.get("max_length", 0)
+        return f"allows at most {n} {unit}{'s' if n != 1 else ''}{got}"
+    if kind == "string_pattern_mismatch":
+        return f"does not match the pattern {show(ctx.get('pattern', ''))}{got}"
+    if kind in ("literal_error", "enum"):
+        # ctx["expected"] lists our own values ("'SIMPLE', 'MUTUAL' or 'PASSTHROUGH'").
+        return f"{show(value)} is not allowed; use {ctx.get('expected', 'one of the documented values')}"
+    if kind == "missing":
+        return "required value is missing"
+    if kind == "extra_forbidden":
+        return "unknown field"
+    if kind == "value_error":
+        return str(e.get("msg", "")).removeprefix("Value error, ")
+    if kind == "assertion_error":
+        return str(e.get("msg", "")).removeprefix("Assertion failed, ")
+    if kind.startswith("union_tag"):
+        return f"has no recognised kind{got}"
+    return f"is not a valid value{got}"
 
 
 def problems_from_validation_error(
@@ -136,7 +214,6 @@ def problems_from_validation_error(
         loc = [p for p in loc if not (isinstance(p, str) and p[:1].isupper() and p not in ("Deployment",))]
         path = format_path([*prefix, *loc])
         kind = e["type"]
-        value = e.get("input")
         err_obj = (e.get("ctx") or {}).get("error")
         if isinstance(err_obj, NestedProblems):
             for sub, msg in err_obj.items:
@@ -147,17 +224,12 @@ def problems_from_validation_error(
             allowed = _allowed_fields(model, loc[:-1])
             hint = f"; allowed here: {', '.join(allowed)}" if allowed else ""
             close = difflib.get_close_matches(str(field), allowed or [], n=1)
-            guess = f" (did you mean {close[0]!r}?)" if close else ""
-            msg = f"unknown field {field!r}{guess}{hint}"
+            guess = f" (did you mean {show(close[0])}?)" if close else ""
+            msg = f"unknown field {show(field)}{guess}{hint}"
         elif kind == "missing":
-            msg = f"required field {loc[-1]!r} is missing" if loc else "required value is missing"
-        elif kind in ("literal_error", "enum"):
-            choices = str(e["msg"]).removeprefix("Input should be ")
-            msg = f"{_short(value)} is not allowed; use {choices}"
-        elif kind == "value_error":
-            msg = str(e["msg"]).removeprefix("Value error, ")
+            msg = f"required field {show(loc[-1])} is missing" if loc else "required value is missing"
         else:
-            msg = f"{e['msg']} (got {_short(value)})"
+            msg = describe_pydantic_error(e)
         problems.append(Problem(path, msg, "MGW0100"))
     return problems
 

@@ -26,6 +26,7 @@ from typing import Annotated
 from pydantic import AfterValidator, Field, ValidationInfo, field_validator, model_validator
 from pydantic.alias_generators import to_camel
 
+from ..errors import show
 from ._base import NestedProblems, SpecModel, dns_label
 
 __all__ = [
@@ -41,11 +42,11 @@ __all__ = [
     "parse_network",
 ]
 
-_EIP_ALLOC = re.compile(r"^eipalloc-[0-9a-f]{8,17}$")
-_SUBNET = re.compile(r"^subnet-[0-9a-f]{8,17}$")
-_GCP_NAME = re.compile(r"^[a-z]([-a-z0-9]{0,61}[a-z0-9])?$")
-_AZURE_NAME = re.compile(r"^[A-Za-z0-9][-A-Za-z0-9._]{0,78}[A-Za-z0-9_]?$")
-_AWS_REGION = re.compile(r"^[a-z]{2}(-[a-z]+)+-\d$")
+_EIP_ALLOC = re.compile(r"\Aeipalloc-[0-9a-f]{8,17}\Z")
+_SUBNET = re.compile(r"\Asubnet-[0-9a-f]{8,17}\Z")
+_GCP_NAME = re.compile(r"\A[a-z]([-a-z0-9]{0,61}[a-z0-9])?\Z")
+_AZURE_NAME = re.compile(r"\A[A-Za-z0-9][-A-Za-z0-9._]{0,78}[A-Za-z0-9_]?\Z")
+_AWS_REGION = re.compile(r"\A[a-z]{2}(-[a-z]+)+-\d\Z")
 
 
 def parse_ip(value: str, what: str = "address") -> ipaddress.IPv4Address | ipaddress.IPv6Address:
@@ -53,7 +54,7 @@ def parse_ip(value: str, what: str = "address") -> ipaddress.IPv4Address | ipadd
     try:
         return ipaddress.ip_address(value)
     except ValueError:
-        raise ValueError(f"{what} {value!r} is not an IP address") from None
+        raise ValueError(f"{what} {show(value)} is not an IP address") from None
 
 
 def parse_network(value: str, what: str = "cidr") -> ipaddress.IPv4Network | ipaddress.IPv6Network:
@@ -61,14 +62,14 @@ def parse_network(value: str, what: str = "cidr") -> ipaddress.IPv4Network | ipa
     try:
         return ipaddress.ip_network(value, strict=True)
     except ValueError as exc:
-        raise ValueError(f"{what} {value!r} is not a CIDR block: {exc}") from None
+        raise ValueError(f"{what} {show(value)} is not a CIDR block: {exc}") from None
 
 
 def _unique(values: list[str], what: str) -> list[str]:
     seen: set[str] = set()
     for v in values:
         if v in seen:
-            raise ValueError(f"{what} {v!r} is listed twice; list each once")
+            raise ValueError(f"{what} {show(v)} is listed twice; list each once")
         seen.add(v)
     return values
 
@@ -80,13 +81,13 @@ def _subnet_ids(v: list[str] | None) -> list[str] | None:
         raise ValueError("give at least one subnet ID, or remove the field")
     for s in v:
         if not _SUBNET.match(s):
-            raise ValueError(f"{s!r} is not a subnet ID (subnet-<hex>)")
+            raise ValueError(f"{show(s)} is not a subnet ID (subnet-<hex>)")
     return _unique(v, "subnet")
 
 
 def _region_name(v: str | None) -> str | None:
     if v is not None and not _AWS_REGION.match(v):
-        raise ValueError(f"{v!r} is not an AWS region name (e.g. eu-west-1)")
+        raise ValueError(f"{show(v)} is not an AWS region name (e.g. eu-west-1)")
     return v
 
 
@@ -138,7 +139,7 @@ class AwsAddress(SpecModel):
             raise ValueError("give at least one allocation ID, or remove eipAllocations")
         for e in v:
             if not _EIP_ALLOC.match(e):
-                raise ValueError(f"{e!r} is not an Elastic IP allocation ID (eipalloc-<hex>)")
+                raise ValueError(f"{show(e)} is not an Elastic IP allocation ID (eipalloc-<hex>)")
         return _unique(v, "allocation")
 
     @model_validator(mode="after")
@@ -181,7 +182,7 @@ class GcpAddress(SpecModel):
     def _name(cls, v: str) -> str:
         if not _GCP_NAME.match(v):
             raise ValueError(
-                f"{v!r} is not a GCP resource name: lowercase letters, digits and '-', starting with a "
+                f"{show(v)} is not a GCP resource name: lowercase letters, digits and '-', starting with a "
                 "letter, at most 63 characters"
             )
         return v
@@ -208,14 +209,14 @@ class AzureAddress(SpecModel):
     @classmethod
     def _name(cls, v: str | None) -> str | None:
         if v is not None and not _AZURE_NAME.match(v):
-            raise ValueError(f"{v!r} is not an Azure resource name")
+            raise ValueError(f"{show(v)} is not an Azure resource name")
         return v
 
     @field_validator("ipv4")
     @classmethod
     def _ip(cls, v: str | None) -> str | None:
         if v is not None and not isinstance(parse_ip(v, "ipv4"), ipaddress.IPv4Address):
-            raise ValueError(f"ipv4 {v!r} is not an IPv4 address")
+            raise ValueError(f"ipv4 {show(v)} is not an IPv4 address")
         return v
 
     @model_validator(mode="after")
@@ -350,7 +351,7 @@ class AddressPoolSpec(SpecModel):
             try:
                 block = ipaddress.ip_network(r, strict=True)
             except ValueError:
-                problems.append((("reserved", i), f"{r!r} is not an address or CIDR block"))
+                problems.append((("reserved", i), f"{show(r)} is not an address or CIDR block"))
                 continue
             if block.version != net.version or not block.subnet_of(net):  # type: ignore[arg-type]
                 problems.append(

@@ -42,6 +42,7 @@ from pydantic import (
 )
 
 from ..constants import ROOT_NAMESPACE, SYSTEM_NAMESPACES
+from ..errors import show
 from ._base import NestedProblems, SpecModel, dns_label, dns_subdomain, problems_from_validation_error
 from .addressing import NatLookup, parse_ip, parse_network
 from .istio import CertificateSource, is_ip, validate_route_host
@@ -299,24 +300,24 @@ class EgressDestination(SpecModel):
     @classmethod
     def _host(cls, v: str) -> str:
         if "/" in v:
-            raise ValueError(f"host {v!r} must be a plain DNS name, without a namespace or path")
+            raise ValueError(f"host {show(v)} must be a plain DNS name, without a namespace or path")
         if is_ip(v):
             raise ValueError(
-                f"host {v!r} is an IP address; a destination is a DNS name (the ServiceEntry resolves it "
+                f"host {show(v)} is an IP address; a destination is a DNS name (the ServiceEntry resolves it "
                 "with DNS and the gateway routes on it)"
             )
         if v.startswith("*"):
             raise ValueError(
-                f"host {v!r} is a wildcard, which needs a resolution other than DNS (DNS cannot resolve "
+                f"host {show(v)} is a wildcard, which needs a resolution other than DNS (DNS cannot resolve "
                 "a wildcard), and resolution NONE makes the egress gateway forward to its own address "
                 "(a loop). List each host explicitly"
             )
         validate_route_host(v)
         if "." not in v:
-            raise ValueError(f"host {v!r} is a short name; give the fully qualified name (e.g. {v}.com)")
+            raise ValueError(f"host {show(v)} is a short name; give the fully qualified name (e.g. {v}.com)")
         if v.endswith(_CLUSTER_SUFFIXES):
             raise ValueError(
-                f"host {v!r} is a cluster-internal name; egress gateways are for destinations outside "
+                f"host {show(v)} is a cluster-internal name; egress gateways are for destinations outside "
                 "the mesh"
             )
         return v
@@ -343,7 +344,7 @@ class EgressDestination(SpecModel):
                 "which is its own Service address, so traffic loops; use DNS (the default)"
             )
         if value not in ("DNS", "DNS_ROUND_ROBIN"):
-            raise ValueError(f"{v!r} is not allowed; use 'DNS' or 'DNS_ROUND_ROBIN'")
+            raise ValueError(f"{show(v)} is not allowed; use 'DNS' or 'DNS_ROUND_ROBIN'")
         return value
 
     @model_validator(mode="after")
@@ -475,7 +476,7 @@ class EgressEnforcement(SpecModel):
             try:
                 ipaddress.ip_network(cidr, strict=True)
             except ValueError as exc:
-                raise ValueError(f"{cidr!r} is not a CIDR block: {exc}") from None
+                raise ValueError(f"{show(cidr)} is not a CIDR block: {exc}") from None
         return v
 
 
@@ -553,7 +554,7 @@ class EgressGatewaySpec(SpecModel):
             try:
                 ipaddress.ip_address(ip)
             except ValueError:
-                raise ValueError(f"{ip!r} is not an IP address") from None
+                raise ValueError(f"{show(ip)} is not an IP address") from None
         return v
 
     @field_validator("vip_pool")

@@ -17,6 +17,7 @@ from typing import Annotated
 from pydantic import AfterValidator, Field, field_validator, model_validator
 
 from ..constants import ENVOY_FILTER_PROXY_VERSION
+from ..errors import show
 from ._base import SpecModel
 from .istio import Server, TLSMode, validate_gateway_host
 
@@ -42,9 +43,9 @@ RATE_LIMIT_STATUS_CODES = frozenset(
 )
 """The 4xx/5xx codes Envoy's ``StatusCode`` enum defines, hence the only ones a rate limit may return."""
 
-_DURATION = re.compile(r"^(\d+)(ms|s|m|h)$")
+_DURATION = re.compile(r"\A(\d+)(ms|s|m|h)\Z")
 _UNIT_MS = {"ms": 1, "s": 1000, "m": 60_000, "h": 3_600_000}
-_HEADER_NAME = re.compile(r"^[a-z0-9!#$%&'*+.^_`|~-]+$")
+_HEADER_NAME = re.compile(r"\A[a-z0-9!#$%&'*+.^_`|~-]+\Z")
 _MIN_FILL_MS = 50  # Envoy's local rate limit filter rejects a shorter fill_interval
 
 
@@ -53,7 +54,7 @@ def duration_ms(value: str) -> int:
     m = _DURATION.match(value)
     if m is None:
         raise ValueError(
-            f"duration {value!r} is not valid: write a whole number and a unit, ms, s, m or h "
+            f"duration {show(value)} is not valid: write a whole number and a unit, ms, s, m or h "
             "(e.g. 1s, 500ms)"
         )
     return int(m.group(1)) * _UNIT_MS[m.group(2)]
@@ -64,11 +65,12 @@ def _hosts(v: list[str]) -> list[str]:
     for h in v:
         if "/" in h:
             raise ValueError(
-                f"host {h!r}: give the DNS name only; the namespace part of a server host does not apply here"
+                f"host {show(h)}: give the DNS name only; the namespace part of a server host does not "
+                f"apply here"
             )
         validate_gateway_host(h)
         if h in seen:
-            raise ValueError(f"host {h!r} is listed twice")
+            raise ValueError(f"host {show(h)} is listed twice")
         seen.add(h)
     return v
 
@@ -81,7 +83,7 @@ def _proxy_version(v: str | None) -> str | None:
     try:
         re.compile(v)
     except re.error as exc:
-        raise ValueError(f"proxyVersion {v!r} is not a valid regular expression: {exc}") from None
+        raise ValueError(f"proxyVersion {show(v)} is not a valid regular expression: {exc}") from None
     return v
 
 
@@ -118,7 +120,7 @@ class HttpCache(SpecModel):
     def _vary(cls, v: list[str]) -> list[str]:
         for h in v:
             if not _HEADER_NAME.match(h):
-                raise ValueError(f"allowedVaryHeaders: {h!r} is not a lowercase HTTP header name")
+                raise ValueError(f"allowedVaryHeaders: {show(h)} is not a lowercase HTTP header name")
         return v
 
     @property
@@ -142,7 +144,7 @@ class TokenBucket(SpecModel):
     @classmethod
     def _interval(cls, v: str) -> str:
         if duration_ms(v) < _MIN_FILL_MS:
-            raise ValueError(f"fillInterval {v!r} is shorter than 50ms, which Envoy rejects")
+            raise ValueError(f"fillInterval {show(v)} is shorter than 50ms, which Envoy rejects")
         return v
 
     @model_validator(mode="after")
@@ -200,7 +202,7 @@ class LocalRateLimit(SpecModel):
     def _headers(cls, v: dict[str, str]) -> dict[str, str]:
         for name in v:
             if not _HEADER_NAME.match(name):
-                raise ValueError(f"responseHeaders: {name!r} is not a lowercase HTTP header name")
+                raise ValueError(f"responseHeaders: {show(name)} is not a lowercase HTTP header name")
         return v
 
     @property
@@ -302,7 +304,8 @@ def envoy_filter_problems(
             problems.append(
                 (
                     (option, "hosts", i),
-                    f"host {host!r} is not served by this Gateway (its servers serve {', '.join(served)}); "
+                    f"host {show(host)} is not served by this Gateway (its servers serve "
+                    f"{', '.join(served)}); "
                     "add it to a server's hosts or remove it here",
                 )
             )
@@ -322,7 +325,7 @@ def envoy_filter_problems(
             problems.append(
                 (
                     (option, "hosts", i),
-                    f"host {host!r} is only served by {where}: {why}, so {what} cannot apply; terminate "
+                    f"host {show(host)} is only served by {where}: {why}, so {what} cannot apply; terminate "
                     "TLS at the gateway (protocol HTTPS, tls.mode SIMPLE) or remove the host here",
                 )
             )
@@ -332,7 +335,7 @@ def envoy_filter_problems(
             problems.append(
                 (
                     (option, "hosts", i),
-                    f"host {host!r} is only served by {where}, which redirects every request to HTTPS, "
+                    f"host {show(host)} is only served by {where}, which redirects every request to HTTPS, "
                     f"so {what} would never apply; serve the host on an HTTPS server too",
                 )
             )

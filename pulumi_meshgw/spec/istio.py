@@ -18,6 +18,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, Field, field_validator, model_validator
 
+from ..errors import show
 from ._base import SpecModel, dns_label
 
 __all__ = [
@@ -98,8 +99,8 @@ class TLSMode(str, Enum):
 
 TLSVersion = Literal["TLS_AUTO", "TLSV1_0", "TLSV1_1", "TLSV1_2", "TLSV1_3"]
 
-_WILDCARD_LEFT = re.compile(r"^\*\.")
-_DNS_NAME = re.compile(r"^(?=.{1,253}$)([a-z0-9]([-a-z0-9]*[a-z0-9])?)(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$")
+_WILDCARD_LEFT = re.compile(r"\A\*\.")
+_DNS_NAME = re.compile(r"\A(?=.{1,253}\Z)([a-z0-9]([-a-z0-9]*[a-z0-9])?)(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*\Z")
 
 
 def is_ip(value: str) -> bool:
@@ -117,16 +118,17 @@ def _check_dns_name(name: str, *, allow_short: bool) -> None:
     bare = name[2:] if _WILDCARD_LEFT.match(name) else name
     if "*" in bare:
         raise ValueError(
-            f"host {name!r} has a wildcard that is not the whole left-most label; "
+            f"host {show(name)} has a wildcard that is not the whole left-most label; "
             "Istio accepts '*' or '*.example.com' only"
         )
     if name != name.lower():
-        raise ValueError(f"host {name!r} must be lowercase")
+        raise ValueError(f"host {show(name)} must be lowercase")
     if not _DNS_NAME.match(bare):
-        raise ValueError(f"host {name!r} is not a valid DNS name")
+        raise ValueError(f"host {show(name)} is not a valid DNS name")
     if not allow_short and "." not in bare:
         raise ValueError(
-            f"host {name!r} is a short name; gateway hosts must be fully qualified (e.g. {name}.example.com)"
+            f"host {show(name)} is a short name; gateway hosts must be fully qualified (e.g. "
+            f"{name}.example.com)"
         )
 
 
@@ -134,8 +136,10 @@ def validate_gateway_host(host: str) -> str:
     """Check a Gateway server host: ``[namespace/]dnsName`` with an FQDN and a left-most wildcard only."""
     ns, _, name = host.rpartition("/")
     if "/" in host:
-        if ns not in ("*", ".") and not re.match(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$", ns):
-            raise ValueError(f"host {host!r}: namespace part {ns!r} must be '*', '.' or a namespace name")
+        if ns not in ("*", ".") and not re.match(r"\A[a-z0-9]([-a-z0-9]*[a-z0-9])?\Z", ns):
+            raise ValueError(
+                f"host {show(host)}: namespace part {show(ns)} must be '*', '.' or a namespace name"
+            )
     else:
         name = host
     if is_ip(name):
@@ -147,7 +151,7 @@ def validate_gateway_host(host: str) -> str:
 def validate_route_host(host: str) -> str:
     """Check a VirtualService host: a DNS name (short names are resolved in the route's namespace)."""
     if "/" in host:
-        raise ValueError(f"host {host!r} must not contain '/'; VirtualService hosts are plain DNS names")
+        raise ValueError(f"host {show(host)} must not contain '/'; VirtualService hosts are plain DNS names")
     if is_ip(host):
         return host
     _check_dns_name(host, allow_short=True)
@@ -236,7 +240,11 @@ class CertManager(SpecModel):
 
 class ConfigPem(SpecModel):
     """PEM material from secret stack config: the values name config keys set with
-    ``pulumi config set --secret``, e.g. ``{cert: shopCert, key: shopKey}``."""
+    ``pulumi config set --secret``, e.g. ``{cert: shopCert, key: shopKey}``.
+
+    A key without a namespace is read from the running project's namespace (the ``name`` in its
+    ``Pulumi.yaml``), which is where ``pulumi config set --secret shopCert`` puts it; ``ns:key``
+    names another namespace. Default namespace: the project's."""
 
     cert: str
     key: str
@@ -299,7 +307,7 @@ class StringMatch(SpecModel):
             try:
                 re.compile(self.regex)
             except re.error as exc:
-                raise ValueError(f"regex {self.regex!r} does not compile: {exc}") from None
+                raise ValueError(f"regex {show(self.regex)} does not compile: {exc}") from None
         return self
 
 

@@ -13,7 +13,7 @@ from typing import Any
 
 from pydantic import Field
 
-from ..errors import ConfigError, Problem
+from ..errors import ConfigError, Problem, show
 from ._base import SpecModel, parse
 from .addressing import AddressPoolSpec
 from .egress import EgressGatewaySpec
@@ -117,7 +117,7 @@ class MeshSpec(SpecModel):
                     problems.append(
                         Problem(
                             f"{key}[{i}].name",
-                            f"{k!r} is already declared by {key}[{seen[k]}]; names must be unique",
+                            f"{show(k)} is already declared by {key}[{seen[k]}]; names must be unique",
                             "MGW0101",
                         )
                     )

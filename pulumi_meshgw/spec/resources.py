@@ -12,6 +12,7 @@ from typing import Any
 
 from pydantic import Field, field_validator, model_validator
 
+from ..errors import show
 from ._base import NestedProblems, SpecModel, dns_label, dns_subdomain
 from .envoy_filters import HttpCache, LocalRateLimit, envoy_filter_problems
 from .istio import DestinationRuleFields, Server, TLSMode, VirtualServiceFields
@@ -31,7 +32,7 @@ def parse_gateway_ref(ref: str, default_namespace: str) -> tuple[str, str] | Non
     if not sep:
         if "." in ref:
             raise ValueError(
-                f"gateway reference {ref!r} uses the legacy 'name.namespace' form; write 'namespace/name'"
+                f"gateway reference {show(ref)} uses the legacy 'name.namespace' form; write 'namespace/name'"
             )
         return default_namespace, ref
     dns_label(ns, "gateway namespace")
@@ -91,7 +92,7 @@ class GatewaySpec(SpecModel):
                 problems.append(
                     (
                         ("servers", i, "port", "name"),
-                        f"port name {s.port.name!r} is already used by servers[{seen[s.port.name]}]; "
+                        f"port name {show(s.port.name)} is already used by servers[{seen[s.port.name]}]; "
                         "port names must be unique within a Gateway",
                     )
                 )

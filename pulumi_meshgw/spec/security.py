@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Annotated, Literal
 
 from pydantic import AfterValidator, Field, field_validator, model_validator
 
+from ..errors import show
 from ._base import NestedProblems, SpecModel, dns_label
 
 if TYPE_CHECKING:
@@ -110,9 +111,9 @@ def parse_cidr(value: str) -> ipaddress.IPv4Network | ipaddress.IPv6Network:
     except ValueError as exc:
         if "host bits set" in str(exc):
             fixed = ipaddress.ip_network(value, strict=False)
-            raise ValueError(f"{value!r} has host bits set; write the network address: {fixed}") from None
+            raise ValueError(f"{show(value)} has host bits set; write the network address: {fixed}") from None
         raise ValueError(
-            f"{value!r} is not an IP address or CIDR block (e.g. 203.0.113.0/24 or 2001:db8::/32)"
+            f"{show(value)} is not an IP address or CIDR block (e.g. 203.0.113.0/24 or 2001:db8::/32)"
         ) from None
 
 
@@ -142,7 +143,7 @@ class FirewallHost(SpecModel):
     def _host(cls, v: str) -> str:
         if "*" in v or "/" in v:
             raise ValueError(
-                f"host {v!r}: give an exact DNS name without namespace or wildcard; an authorization "
+                f"host {show(v)}: give an exact DNS name without namespace or wildcard; an authorization "
                 "rule cannot match both a wildcard and the port form of the Host header "
                 "(name:port), so a wildcard would be bypassable"
             )
@@ -178,7 +179,7 @@ class Firewall(SpecModel):
         seen: set[str] = set()
         for h in self.hosts:
             if h.host in seen:
-                raise ValueError(f"host {h.host!r} is listed twice in firewall.hosts; merge the entries")
+                raise ValueError(f"host {show(h.host)} is listed twice in firewall.hosts; merge the entries")
             seen.add(h.host)
         return self
 
@@ -193,10 +194,11 @@ class Firewall(SpecModel):
 def _check_path(p: str) -> str:
     if not (p.startswith("/") or p.startswith("*")):
         raise ValueError(
-            f"path {p!r} must start with '/' (exact, or a prefix ending in '*') or be '*' or a suffix '*.ext'"
+            f"path {show(p)} must start with '/' (exact, or a prefix ending in '*') or be '*' or a "
+            f"suffix '*.ext'"
         )
     if "*" in p.strip("*") or p.count("*") > 1:
-        raise ValueError(f"path {p!r}: Istio accepts a single '*' at the start or the end only")
+        raise ValueError(f"path {show(p)}: Istio accepts a single '*' at the start or the end only")
     return p
 
 
@@ -237,7 +239,7 @@ def _exact_hosts(v: list[str]) -> list[str]:
     for h in v:
         if "*" in h or "/" in h:
             raise ValueError(
-                f"host {h!r}: give exact DNS names; a rule cannot match both a wildcard and the "
+                f"host {show(h)}: give exact DNS names; a rule cannot match both a wildcard and the "
                 "port form of the Host header (name:port), so a wildcard would be bypassable"
             )
     if len(set(v)) != len(v):
@@ -272,7 +274,7 @@ class ClaimCondition(SpecModel):
     def _claim(cls, v: str | list[str]) -> str | list[str]:
         parts = [v] if isinstance(v, str) else v
         if not parts or any(not p or "[" in p or "]" in p for p in parts):
-            raise ValueError(f"claim {v!r}: give a non-empty name (or names) without brackets")
+            raise ValueError(f"claim {show(v)}: give a non-empty name (or names) without brackets")
         return v
 
 
@@ -323,7 +325,7 @@ class JwtRule(SpecModel):
             problems.append(
                 (
                     ("jwksUri",),
-                    f"{self.jwks_uri!r} is not https: keys fetched in clear text can be replaced "
+                    f"{show(self.jwks_uri)} is not https: keys fetched in clear text can be replaced "
                     "in transit, and then any token is accepted; use an https URL",
                 )
             )
@@ -331,7 +333,7 @@ class JwtRule(SpecModel):
             problems.append(
                 (
                     ("issuer",),
-                    f"{self.issuer!r} is not an https URL; an issuer that publishes keys at jwksUri "
+                    f"{show(self.issuer)} is not an https URL; an issuer that publishes keys at jwksUri "
                     "is identified by its https URL (OpenID Connect)",
                 )
             )
@@ -340,19 +342,19 @@ class JwtRule(SpecModel):
                 problems.append(
                     (
                         ("excludePaths", i),
-                        f"{ex!r} excludes every path, so no request needs a token; remove the JWT "
+                        f"{show(ex)} excludes every path, so no request needs a token; remove the JWT "
                         "rule or list the public paths",
                     )
                 )
             elif self.paths and ex in self.paths:
                 problems.append(
-                    (("excludePaths", i), f"{ex!r} is also in paths; a path is either protected or not")
+                    (("excludePaths", i), f"{show(ex)} is also in paths; a path is either protected or not")
                 )
             elif self.paths and not any(_overlap(p, ex) for p in self.paths):
                 problems.append(
                     (
                         ("excludePaths", i),
-                        f"{ex!r} is not within any of paths {self.paths}, so excluding it changes "
+                        f"{show(ex)} is not within any of paths {self.paths}, so excluding it changes "
                         "nothing; remove it",
                     )
                 )
@@ -434,7 +436,7 @@ class Authentication(SpecModel):
                     problems.append(
                         (
                             ("jwt", i, "hosts", j),
-                            f"{h!r} already requires a token from jwt[{seen[h]}]; the DENY rules of "
+                            f"{show(h)} already requires a token from jwt[{seen[h]}]; the DENY rules of "
                             "two issuers on one host would require both tokens at once: use one "
                             "entry per host",
                         )
@@ -479,7 +481,10 @@ def servers_problems(spec: GatewaySpec) -> list[PathProblem]:
             idx = host_served(h.host, spec.servers)
             if not idx:
                 problems.append(
-                    (("firewall", "hosts", i, "host"), f"{h.host!r} is not a host of this Gateway's servers")
+                    (
+                        ("firewall", "hosts", i, "host"),
+                        f"{show(h.host)} is not a host of this Gateway's servers",
+                    )
                 )
                 continue
             kinds = {_scope_kind(spec.servers[k]) for k in idx}
@@ -487,7 +492,7 @@ def servers_problems(spec: GatewaySpec) -> list[PathProblem]:
                 problems.append(
                     (
                         ("firewall", "hosts", i, "host"),
-                        f"{h.host!r} is only served by plain TCP servers, where connections carry no "
+                        f"{show(h.host)} is only served by plain TCP servers, where connections carry no "
                         "host name to tell hosts apart; use the gateway-wide allow/deny instead",
                     )
                 )
@@ -502,12 +507,13 @@ def servers_problems(spec: GatewaySpec) -> list[PathProblem]:
             for j, name in enumerate(names):
                 idx = host_served(name, spec.servers)
                 if not idx:
-                    problems.append(((*path, j), f"{name!r} is not a host of this Gateway's servers"))
+                    problems.append(((*path, j), f"{show(name)} is not a host of this Gateway's servers"))
                 elif not any(_http_served(spec.servers[k]) for k in idx):
                     problems.append(
                         (
                             (*path, j),
-                            f"{name!r} is only served by TLS passthrough or TCP servers, where Envoy never "
+                            f"{show(name)} is only served by TLS passthrough or TCP servers, where Envoy "
+                            f"never "
                             "sees the HTTP request (nor a token); terminate TLS at the gateway "
                             "(tls.mode SIMPLE) or authenticate in the backend",
                         )
@@ -551,7 +557,7 @@ def gateway_security_problems(spec: GatewaySpec, workload: WorkloadSpec) -> list
             problems.append(
                 (
                     ("firewall",),
-                    f"workload {workload.name!r} has exposure 'cluster', so its pods only see the "
+                    f"workload {show(workload.name)} has exposure 'cluster', so its pods only see the "
                     "addresses of in-cluster peers (a proxy or load balancer in front), never the "
                     "client's; if that proxy sets X-Forwarded-For, set the workload's network: "
                     "{topology: proxied, numTrustedProxies: N}, otherwise filter at the proxy",
@@ -562,7 +568,7 @@ def gateway_security_problems(spec: GatewaySpec, workload: WorkloadSpec) -> list
             problems.append(
                 (
                     ("firewall",),
-                    f"workload {workload.name!r} sets service.externalTrafficPolicy: Cluster, so "
+                    f"workload {show(workload.name)} sets service.externalTrafficPolicy: Cluster, so "
                     "nodes forward with SNAT and the gateway sees node addresses, never the "
                     "client's: IP rules would match nobody (or everybody); remove the setting "
                     "(Default: Local keeps the client address) or, behind an L7 proxy, set network: "
@@ -581,8 +587,8 @@ def gateway_security_problems(spec: GatewaySpec, workload: WorkloadSpec) -> list
                         problems.append(
                             (
                                 ("authentication", "jwt", i, "hosts", j),
-                                f"{h!r} is served over plain {s.port.protocol.value} by servers[{k}] "
-                                f"(port {s.port.number}) on public workload {workload.name!r}: bearer "
+                                f"{show(h)} is served over plain {s.port.protocol.value} by servers[{k}] "
+                                f"(port {s.port.number}) on public workload {show(workload.name)}: bearer "
                                 "tokens would cross the internet in clear text and can be replayed; "
                                 "set tls.httpsRedirect: true on that server or serve the host over "
                                 "HTTPS only",
@@ -596,7 +602,7 @@ def gateway_security_problems(spec: GatewaySpec, workload: WorkloadSpec) -> list
         problems.append(
             (
                 ("authentication", "peerAuthentication", "namespaces", j),
-                f"{workload.pod_namespace!r} is where the gateway pods run: Istio applies "
+                f"{show(workload.pod_namespace)} is where the gateway pods run: Istio applies "
                 "PeerAuthentication to sidecars' inbound traffic, not to gateway listeners, so it "
                 "would protect nothing here; list the namespaces of the backends behind the Gateway",
                 "MGW0155",
