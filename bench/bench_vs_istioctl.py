@@ -41,7 +41,7 @@ def measure(istioctl: str, gateways: int, hosts: int, repeat: int) -> dict[str, 
         path = Path(tmp) / f"mesh-{gateways}x{hosts}.yaml"
         objects = generate(gateways, hosts)
         path.write_text(yaml.dump_all(objects, Dumper=DUMPER, sort_keys=False))
-        ours_cmd = [sys.executable, "-m", "pulumi_meshgw.cli", "check", str(path)]
+        ours_cmd = [sys.executable, "-m", "pulumi_meshgw", "check", str(path)]
         theirs_cmd = [istioctl, "analyze", "--use-kube=false", str(path)]
         ours, theirs = float("inf"), float("inf")
         for _ in range(repeat):

@@ -37,7 +37,15 @@ _ORIGIN = re.compile(r"^(?P<kind>\S+) (?:(?P<ns>[^/\s]+)/)?(?P<name>[^\s]+)")
 def istioctl_findings(istioctl: str, directory: Path) -> set[Finding]:
     """What ``istioctl analyze --use-kube=false -o json`` reports on every file of ``directory``."""
     proc = subprocess.run(
-        [istioctl, "analyze", "--use-kube=false", "-o", "json", "--recursive", str(directory)],
+        [
+            istioctl,
+            "analyze",
+            "--use-kube=false",
+            "--all-namespaces",
+            "-o",
+            "json",
+            str(directory),  # a directory is read recursively
+        ],
         capture_output=True,
         text=True,
         check=False,

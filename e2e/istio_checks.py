@@ -109,7 +109,16 @@ def cluster_context(docs: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 def analyze(paths: list[Path]) -> list[dict[str, Any]]:
     proc = istioctl(
-        ["analyze", "--use-kube=false", "-o", "json", "--failure-threshold", "Error", *map(str, paths)]
+        [
+            "analyze",
+            "--use-kube=false",
+            "--all-namespaces",
+            "-o",
+            "json",
+            "--failure-threshold",
+            "Error",
+            *map(str, paths),
+        ]
     )
     text = proc.stdout.strip()
     try:
@@ -134,11 +143,28 @@ def origin(msg: Mapping[str, Any]) -> tuple[str, str, str]:
     return kind, ns, name
 
 
+# The one istioctl validate message we disagree with, and why: Istio's own gateway chart names the
+# health port `status-port` (manifests/charts/gateway/values.yaml, service.ports), which
+# istioctl/pkg/validate/validate.go (validateServicePortPrefix) reports as not following the port
+# naming convention. We render the chart's name, and leave appProtocol off LoadBalancer Services
+# (render/service.py says why), so this message alone is accepted. docs/e2e.md lists it.
+STATUS_PORT_MESSAGE = re.compile(
+    r'\* Service/[^:]+: service "[^"]+" port "status-port" does not follow the Istio naming convention[^\n]*'
+)
+
+
 def validate(paths: list[Path]) -> str:
     errors = []
     for path in paths:
         proc = istioctl(["validate", "-f", str(path)])
-        if proc.returncode != 0:
+        if proc.returncode == 0:
+            continue
+        rest = [
+            line
+            for line in (proc.stdout + proc.stderr).splitlines()
+            if line.strip().startswith("*") and not STATUS_PORT_MESSAGE.search(line)
+        ]
+        if rest or "Error" not in proc.stderr + proc.stdout:
             errors.append(f"{path.name}: {(proc.stdout + proc.stderr).strip()[-500:]}")
     return "\n".join(errors)
 
@@ -146,7 +172,7 @@ def validate(paths: list[Path]) -> str:
 def ours(path: Path) -> list[tuple[str, str, str, str]]:
     """Our findings for a raw YAML file: (code, kind, namespace, name)."""
     proc = subprocess.run(
-        [sys.executable, "-m", "pulumi_meshgw.cli", "check", "--format", "json", str(path)],
+        [sys.executable, "-m", "pulumi_meshgw", "check", "--format", "json", str(path)],
         capture_output=True,
         text=True,
         check=False,
@@ -183,7 +209,7 @@ def main(argv: list[str] | None = None) -> int:
     for stack in STACKS:
         render = out / stack
         proc = subprocess.run(
-            [sys.executable, "-m", "pulumi_meshgw.cli", "render", "--stack", stack, "--out", str(render)],
+            [sys.executable, "-m", "pulumi_meshgw", "render", "--stack", stack, "--out", str(render)],
             cwd=REPO,
             capture_output=True,
             text=True,
