@@ -253,7 +253,12 @@ def main(argv: list[str] | None = None) -> int:
             not_istio.append(path.name)
             continue
         objects = {(k, ns, n) for c, k, ns, n in ours(path) if c == code}
-        theirs = {origin(msg) for msg in analyze([path]) if msg.get("code") == code}
+        # The Pods a cluster would run for the file's Deployments (istioctl's selector analyzers
+        # read Pods only), but no routed-to Services: a missing Service may be the fault itself.
+        context = out / f"bad-{path.stem}-context.yaml"
+        pods = [d for d in cluster_context(load_docs([path])) if d["kind"] == "Pod"]
+        context.write_text(yaml.safe_dump_all(pods, sort_keys=True))
+        theirs = {origin(msg) for msg in analyze([path, context]) if msg.get("code") == code}
         if objects & theirs:
             agree.append(path.name)
         else:
