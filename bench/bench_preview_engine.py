@@ -18,9 +18,7 @@ from __future__ import annotations
 
 import argparse
 import importlib.metadata
-import json
 import os
-import platform
 import shutil
 import subprocess
 import sys
@@ -32,6 +30,7 @@ from pathlib import Path
 from pulumi import automation as auto
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from bench._results import write_results
 from bench.bench_program import floor, ours, timed
 
 RESULTS = Path(__file__).parent / "results" / "preview-engine.json"
@@ -103,21 +102,14 @@ def main() -> int:
             f"floor={row['floor_s']:>7.2f}s ratio={row['ratio']:.2f}",
             flush=True,
         )
-    RESULTS.parent.mkdir(parents=True, exist_ok=True)
-    RESULTS.write_text(
-        json.dumps(
-            {
-                "benchmark": "pulumi preview wall time, real engine, 1 gateway + N routes",
-                "pulumi_cli": cli,
-                "python": platform.python_version(),
-                "pulumi": importlib.metadata.version("pulumi"),
-                "pulumi_kubernetes": importlib.metadata.version("pulumi-kubernetes"),
-                "repeat": args.repeat,
-                "results": rows,
-            },
-            indent=2,
-        )
-        + "\n"
+    write_results(
+        RESULTS,
+        "pulumi preview wall time, real engine, 1 gateway + N routes",
+        rows,
+        pulumi_cli=cli,
+        pulumi=importlib.metadata.version("pulumi"),
+        pulumi_kubernetes=importlib.metadata.version("pulumi-kubernetes"),
+        repeat=args.repeat,
     )
     return 0
 

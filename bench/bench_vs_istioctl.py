@@ -12,8 +12,6 @@ Writes bench/results/vs-istioctl.json. Timings are never asserted in the test su
 from __future__ import annotations
 
 import argparse
-import json
-import platform
 import shutil
 import subprocess
 import sys
@@ -25,6 +23,7 @@ from typing import Any
 import yaml
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from bench._results import write_results
 from bench.bench_analysis import DUMPER, generate
 
 RESULTS = Path(__file__).parent / "results" / "vs-istioctl.json"
@@ -84,19 +83,12 @@ def main(argv: list[str] | None = None) -> int:
             f"istioctl analyze={row['istioctl_analyze_s']}s ratio={row['ratio']}",
             flush=True,
         )
-    RESULTS.parent.mkdir(parents=True, exist_ok=True)
-    RESULTS.write_text(
-        json.dumps(
-            {
-                "benchmark": "meshgw check vs istioctl analyze --use-kube=false, same file, wall time",
-                "istioctl": version.strip(),
-                "python": platform.python_version(),
-                "repeat": args.repeat,
-                "results": rows,
-            },
-            indent=2,
-        )
-        + "\n"
+    write_results(
+        RESULTS,
+        "meshgw check vs istioctl analyze --use-kube=false, same file, wall time",
+        rows,
+        istioctl=version.strip(),
+        repeat=args.repeat,
     )
     return 0
 
