@@ -29,8 +29,8 @@ DATAPLANE_MODE_LABEL = "istio.io/dataplane-mode"
 PROXY_CONFIG_ANNOTATION = "proxy.istio.io/config"
 
 # EnvoyFilters (caching and local rate limiting; see docs/caching.md). Istio 1.22 to 1.28 ship Envoy
-# 1.30 to 1.36: every one has the HttpFilter ``disabled`` flag and enables a disabled filter per
-# virtual host with a ``FilterConfig`` whose ``config`` is empty (both Envoy 1.29), the cache filter
+# 1.30 to 1.36: every one has the HttpFilter ``disabled`` flag (Envoy 1.29) and enables a disabled
+# filter per virtual host with an ``is_optional`` ``FilterConfig`` (Envoy 1.27), the cache filter
 # with SimpleHttpCache in Istio's proxy build, and the local rate limit fields we emit. Envoy 1.36
 # deprecated that cache filter for ``cache_v2``, so newer proxies stay unmatched until verified.
 ENVOY_FILTER_ISTIO_VERSIONS = (22, 28)

@@ -289,15 +289,25 @@ def test_cache_filter_shape() -> None:
     for v in vhosts:
         assert v["applyTo"] == "VIRTUAL_HOST" and v["patch"]["operation"] == "MERGE"
         per_filter = v["patch"]["value"]["typed_per_filter_config"]
-        assert per_filter == {value["name"]: enable_filter_config()}
+        assert per_filter == {value["name"]: enable_filter_config(value["typed_config"])}
 
 
-def test_enabling_config_is_never_an_empty_filter_config() -> None:
-    # Envoy rejects a FilterConfig without `config` (the whole route configuration) even with
-    # disabled: false; `config: {}` (an empty Any) is what enables a disabled filter.
-    assert enable_filter_config() == {
+def test_enabling_config_is_an_optional_filter_config_with_a_typed_config() -> None:
+    # Envoy rejects a FilterConfig without `config` even with disabled: false, and Istio rejects
+    # `config: {}` (an Any without '@type'). An optional entry carrying the filter's own typed
+    # config enables it (Envoy's PerFilterConfigs: explicitly configured means enabled).
+    cache = HttpCache(hosts=["a.example.com"])
+    assert enable_filter_config(cache_config(cache)) == {
         "@type": "type.googleapis.com/envoy.config.route.v3.FilterConfig",
-        "config": {},
+        "config": {
+            "@type": "type.googleapis.com/envoy.extensions.filters.http.cache.v3.CacheConfig",
+            "typed_config": {
+                "@type": "type.googleapis.com/envoy.extensions.http.cache"
+                ".simple_http_cache.v3.SimpleHttpCacheConfig"
+            },
+            "max_body_bytes": cache.max_body_bytes,
+        },
+        "is_optional": True,
     }
 
 
@@ -396,7 +406,8 @@ def test_every_emitted_object_passes_the_schemas_and_our_envoy_checks() -> None:
 )
 def test_typed_configs_use_only_verified_envoy_fields(cache: HttpCache, limit: None) -> None:
     assert check_typed_config(cache_config(cache), "envoy.extensions.filters.http.cache.v3.CacheConfig") == []
-    assert check_typed_config(enable_filter_config(), "envoy.config.route.v3.FilterConfig") == []
+    filter_config = "envoy.config.route.v3.FilterConfig"
+    assert check_typed_config(enable_filter_config(cache_config(cache)), filter_config) == []
     bucket = {"maxTokens": 5, "fillInterval": "2s"}
     rl = LocalRateLimit.model_validate(
         {"hosts": ["a.example.com"], "tokenBucket": bucket, "responseHeaders": {}}
@@ -427,6 +438,90 @@ def test_a_typo_in_an_envoy_field_is_an_error(mutate: Any, path_fragment: str) -
     found = check_envoy_filters([bad])
     assert [d.code for d in found] == ["MGW0601"], found
     assert path_fragment in found[0].path
+
+
+def _any_values(value: Any, type_name: str, path: str) -> list[tuple[str, Any]]:
+    """Every value of an Any-typed field under ``value`` (a message of ``type_name``), found through
+    the allow-list's field shapes: (path, value)."""
+    found: list[tuple[str, Any]] = []
+    fields = ENVOY_MESSAGES[type_name]
+    for key, item in value.items():
+        f = fields.get(key)
+        if f is None:
+            continue
+        if f.shape == "map":
+            items = [(f"{path}.{key}.{k}", v) for k, v in item.items()] if f.ref == "any" else []
+        elif f.repeated:
+            items = [(f"{path}.{key}[{i}]", v) for i, v in enumerate(item)]
+        else:
+            items = [(f"{path}.{key}", item)]
+        for sub, one in items:
+            if f.shape in ("any", "map"):
+                found.append((sub, one))
+                url = str(one.get("@type", "")).removeprefix("type.googleapis.com/")
+                if url in ENVOY_MESSAGES:
+                    found += _any_values(one, url, sub)
+            elif f.shape == "message":
+                found += _any_values(one, str(f.ref), sub)
+    return found
+
+
+def _rendered_envoy_filters() -> list[Manifest]:
+    """Every EnvoyFilter the stacks and this file's gateways render."""
+    fs = filters(plan(mesh(full_gateway())))
+    fs += filters(plan(mesh(gateway(cache={"hosts": ["shop.example.com", "*.example.org"]}))))
+    for env in ("dev", "staging", "prod"):
+        fs += filters(plan_mesh(MeshSpec.from_config(stack_config(env)), base_dir=STACKS))
+    return fs
+
+
+def test_every_any_in_a_rendered_envoy_filter_has_a_type() -> None:
+    # Istio reads each patch value with jsonpb (pkg/config/xds/xds.go, BuildXDSObjectFromStruct,
+    # called by pkg/config/validation/envoyfilter/envoyfilter.go, validateEnvoyFilter): an Any
+    # without '@type', at any depth, fails with "Any JSON doesn't have '@type'" (IST0106), and
+    # istiod drops the patch (pilot/pkg/model/envoyfilter.go). The cache filter once shipped that.
+    patch_types = {
+        "HTTP_FILTER": "envoy.extensions.filters.network.http_connection_manager.v3.HttpFilter",
+        "VIRTUAL_HOST": "envoy.config.route.v3.VirtualHost",
+    }
+    fs = _rendered_envoy_filters()
+    assert {f["metadata"]["name"] for f in fs} >= {"public-cache", "public-ratelimit"}
+    anys = [
+        (f"{f['metadata']['name']}.configPatches[{i}]{path}", value)
+        for f in fs
+        for i, cp in enumerate(f["spec"]["configPatches"])
+        for path, value in _any_values(cp["patch"]["value"], patch_types[cp["applyTo"]], "")
+    ]
+    assert len(anys) > 10  # the walk reaches the nested configs (typed_config, FilterConfig.config)
+    untyped = [
+        path for path, value in anys if not str(value.get("@type", "")).startswith("type.googleapis.com/")
+    ]
+    assert untyped == []
+    assert [d for d in check_envoy_filters(fs) if d.level.value == "error"] == []
+
+
+def test_an_any_without_a_type_is_istios_schema_error() -> None:
+    # The form istiod refused: FilterConfig.config as an empty Any.
+    (cache,) = filters(plan(mesh(gateway(cache={"hosts": ["shop.example.com"]}))))
+    bad = copy.deepcopy(cache)
+    per_filter = bad["spec"]["configPatches"][1]["patch"]["value"]["typed_per_filter_config"]
+    name = next(iter(per_filter))
+    per_filter[name] = {"@type": "type.googleapis.com/envoy.config.route.v3.FilterConfig", "config": {}}
+    found = check_envoy_filters([bad])
+    assert [(d.code, d.level.value, d.path) for d in found] == [
+        (
+            "IST0106",
+            "error",
+            f"spec.configPatches[1].patch.value.typed_per_filter_config.{name}.config",
+        )
+    ]
+    assert "Any JSON doesn't have '@type'" in found[0].message
+    # ... and a typed_config without one, deeper down.
+    bad = copy.deepcopy(cache)
+    del bad["spec"]["configPatches"][0]["patch"]["value"]["typed_config"]["typed_config"]["@type"]
+    assert [(d.code, d.path) for d in check_envoy_filters([bad])] == [
+        ("IST0106", "spec.configPatches[0].patch.value.typed_config.typed_config")
+    ]
 
 
 def test_rate_limit_typos_are_errors() -> None:

@@ -8,6 +8,12 @@ then fails in istiod's webhook (istio/istio#45748) or, worse, NACKs the listener
   configs, per-virtual-host ``FilterConfig``), each verified against Envoy's protos for the proxy
   range in :data:`~pulumi_meshgw.constants.ENVOY_FILTER_PROXY_VERSION`. An ``@type`` the list does
   not know is reported too, so a new message is added here deliberately, never by accident.
+- **IST0106** (error): an ``Any`` (``typed_config``, ``typed_per_filter_config`` values,
+  ``FilterConfig.config``) without ``@type``, the one shape fault Istio itself rejects here: it reads
+  patch values with jsonpb (``pkg/config/xds/xds.go``, ``BuildXDSObjectFromStruct``, called by
+  ``pkg/config/validation/envoyfilter/envoyfilter.go``, ``validateEnvoyFilter``), which fails with
+  "Any JSON doesn't have '@type'" at any depth, so ``istioctl analyze`` reports IST0106 on the
+  EnvoyFilter and istiod's webhook refuses it.
 - **MGW0602** (warning): a patch of a relative or merge operation without ``match.proxy.proxyVersion``:
   such a patch lands on every proxy version, including ones that lack the filter.
 - **IST0151** (warning): a relative patch (``INSERT_BEFORE``/``INSERT_AFTER``/``INSERT_FIRST``) in
@@ -30,6 +36,10 @@ from .diagnostics import Diagnostic, Level
 __all__ = ["ENVOY_MESSAGES", "check_envoy_filter", "check_envoy_filters", "check_typed_config"]
 
 _TYPE_PREFIX = "type.googleapis.com/"
+_ALLOW_LIST_CODE = "MGW0601"
+_NO_TYPE_CODE = "IST0106"
+_Problem = tuple[str, str, str]
+"""(code, path, message)."""
 
 
 @dataclass(frozen=True)
@@ -128,10 +138,10 @@ def _is_duration(v: Any) -> bool:
         return False
 
 
-def _check_value(value: Any, f: _F, path: str, out: list[tuple[str, str]]) -> None:
+def _check_value(value: Any, f: _F, path: str, out: list[_Problem]) -> None:
     if f.repeated:
         if not isinstance(value, list):
-            out.append((path, f"must be a list, got {type(value).__name__}"))
+            out.append((_ALLOW_LIST_CODE, path, f"must be a list, got {type(value).__name__}"))
             return
         single = _F(f.shape, f.ref)
         for i, item in enumerate(value):
@@ -139,39 +149,46 @@ def _check_value(value: Any, f: _F, path: str, out: list[tuple[str, str]]) -> No
         return
     shape = f.shape
     if shape == "string" and not isinstance(value, str):
-        out.append((path, f"must be a string, got {show(value)}"))
+        out.append((_ALLOW_LIST_CODE, path, f"must be a string, got {show(value)}"))
     elif shape == "bool" and not isinstance(value, bool):
-        out.append((path, f"must be true or false, got {show(value)}"))
+        out.append((_ALLOW_LIST_CODE, path, f"must be true or false, got {show(value)}"))
     elif shape == "uint32" and (
         isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= 4_294_967_295
     ):
-        out.append((path, f"must be an unsigned 32-bit integer, got {show(value)}"))
+        out.append((_ALLOW_LIST_CODE, path, f"must be an unsigned 32-bit integer, got {show(value)}"))
     elif shape == "duration" and not _is_duration(value):
+        example = "(e.g. '1s', '0.500s')"
         out.append(
-            (path, f"must be a protobuf JSON duration in seconds (e.g. '1s', '0.500s'), got {show(value)}")
+            (
+                _ALLOW_LIST_CODE,
+                path,
+                f"must be a protobuf JSON duration in seconds {example}, got {show(value)}",
+            )
         )
     elif shape == "enum" and value not in (f.ref or frozenset()):
         allowed = ", ".join(sorted(f.ref or ()))
-        out.append((path, f"{show(value)} is not one of {allowed}"))
+        out.append((_ALLOW_LIST_CODE, path, f"{show(value)} is not one of {allowed}"))
     elif shape == "message":
         _check_message(value, str(f.ref), path, out)
     elif shape == "any":
         _check_any(value, path, out)
     elif shape == "map":
         if not isinstance(value, Mapping):
-            out.append((path, f"must be a map, got {type(value).__name__}"))
+            out.append((_ALLOW_LIST_CODE, path, f"must be a map, got {type(value).__name__}"))
             return
         for k, v in value.items():
             _check_value(v, _F(str(f.ref)), f"{path}.{k}", out)
 
 
-def _check_message(value: Any, type_name: str, path: str, out: list[tuple[str, str]]) -> None:
+def _check_message(value: Any, type_name: str, path: str, out: list[_Problem]) -> None:
     fields = ENVOY_MESSAGES.get(type_name)
     if fields is None:
-        out.append((path, f"message {type_name} is not in the verified allow-list"))
+        out.append((_ALLOW_LIST_CODE, path, f"message {type_name} is not in the verified allow-list"))
         return
     if not isinstance(value, Mapping):
-        out.append((path, f"must be a {type_name.rsplit('.', 1)[-1]} object, got {show(value)}"))
+        out.append(
+            (_ALLOW_LIST_CODE, path, f"must be a {type_name.rsplit('.', 1)[-1]} object, got {show(value)}")
+        )
         return
     for k, v in value.items():
         if k == "@type":
@@ -180,20 +197,33 @@ def _check_message(value: Any, type_name: str, path: str, out: list[tuple[str, s
         sub = f"{path}.{k}" if path else k
         if f is None:
             known = ", ".join(sorted(fields)) or "none"
-            out.append((sub, f"{type_name} has no field {show(k)} (fields verified here: {known})"))
+            out.append(
+                (_ALLOW_LIST_CODE, sub, f"{type_name} has no field {show(k)} (fields verified here: {known})")
+            )
             continue
         _check_value(v, f, sub, out)
 
 
-def _check_any(value: Any, path: str, out: list[tuple[str, str]]) -> None:
+def _check_any(value: Any, path: str, out: list[_Problem]) -> None:
     if not isinstance(value, Mapping):
-        out.append((path, f"must be an object with an '@type', got {show(value)}"))
+        out.append((_ALLOW_LIST_CODE, path, f"must be an object with an '@type', got {show(value)}"))
         return
-    if not value:
-        return  # an empty Any: FilterConfig.config uses it to enable a disabled filter
     type_url = value.get("@type")
+    if type_url is None:
+        out.append(
+            (
+                _NO_TYPE_CODE,
+                path,
+                "an Any without '@type', which Istio cannot read (jsonpb: \"Any JSON doesn't have "
+                "'@type'\"): istiod rejects the EnvoyFilter, or drops the patch where no webhook runs; "
+                f"set '@type' to '{_TYPE_PREFIX}<message>'",
+            )
+        )
+        return
     if not isinstance(type_url, str) or not type_url.startswith(_TYPE_PREFIX):
-        out.append((f"{path}.@type", f"must be '{_TYPE_PREFIX}<message>', got {show(type_url)}"))
+        out.append(
+            (_ALLOW_LIST_CODE, f"{path}.@type", f"must be '{_TYPE_PREFIX}<message>', got {show(type_url)}")
+        )
         return
     _check_message(value, type_url.removeprefix(_TYPE_PREFIX), path, out)
 
@@ -208,13 +238,13 @@ def check_typed_config(value: Any, type_name: str) -> list[tuple[str, str]]:
     Returns:
         (path, message) pairs, empty when every field is known and well shaped.
     """
-    out: list[tuple[str, str]] = []
+    out: list[_Problem] = []
     _check_message(value, type_name, "", out)
-    return out
+    return [(p, m) for _, p, m in out]
 
 
 def check_envoy_filter(obj: Mapping[str, Any]) -> list[Diagnostic]:
-    """MGW0601, MGW0602 and IST0151 for one EnvoyFilter (any other object: no findings)."""
+    """MGW0601, IST0106, MGW0602 and IST0151 for one EnvoyFilter (any other object: no findings)."""
     if obj.get("kind") != "EnvoyFilter":
         return []
     key = key_of(obj)
@@ -262,9 +292,9 @@ def check_envoy_filter(obj: Mapping[str, Any]) -> list[Diagnostic]:
         value = patch.get("value")
         if type_name is None or value is None:
             continue
-        found: list[tuple[str, str]] = []
+        found: list[_Problem] = []
         _check_message(value, type_name, f"{base}.patch.value", found)
-        out.extend(Diagnostic("MGW0601", Level.ERROR, key[0], key[1], key[2], p, m) for p, m in found)
+        out.extend(Diagnostic(c, Level.ERROR, key[0], key[1], key[2], p, m) for c, p, m in found)
     return out
 
 

@@ -131,13 +131,30 @@ def cache_config(cache: HttpCache) -> dict[str, Any]:
     return config
 
 
-def enable_filter_config() -> dict[str, Any]:
+def enable_filter_config(typed_config: Mapping[str, Any]) -> dict[str, Any]:
     """The per-virtual-host value that enables a filter inserted with ``disabled: true``.
 
-    ``config`` must be present and empty: Envoy reads a ``FilterConfig`` with no ``config`` (even
-    with ``disabled: false``) as a configuration error and rejects the whole route configuration.
+    A ``FilterConfig`` marked ``is_optional`` whose ``config`` is the filter's own typed config
+    (``typed_config``, with its ``@type``). Envoy treats a filter named in
+    ``typed_per_filter_config`` as enabled; when the filter has no per-route configuration (the
+    cache filter in the verified proxies), an optional entry is accepted and only enables it
+    (``source/common/router/per_filter_config.cc``, ``PerFilterConfigs``: "If a filter is explicitly
+    configured we treat it as enabled. The config may be nullptr because the filter could be
+    optional."). A proxy whose cache filter does take a per-route config gets the same one.
+
+    Two other forms are wrong: a ``FilterConfig`` with no ``config`` (even ``disabled: false``) is a
+    configuration error in Envoy, and an empty ``config: {}`` is an ``Any`` without ``@type``, which
+    Istio cannot read (``pkg/config/xds/xds.go``, ``BuildXDSObjectFromStruct``: "Any JSON doesn't
+    have '@type'"): istiod's webhook rejects the EnvoyFilter, and without the webhook istiod drops
+    the patch (``pilot/pkg/model/envoyfilter.go``), so the filter would stay disabled everywhere.
+
+    Args:
+        typed_config: The filter's typed config, as inserted (``@type`` required).
+
+    Returns:
+        ``{"@type": FilterConfig, "config": typed_config, "is_optional": True}``.
     """
-    return {"@type": TYPE_FILTER_CONFIG, "config": {}}
+    return {"@type": TYPE_FILTER_CONFIG, "config": dict(typed_config), "is_optional": True}
 
 
 def _proto_duration(ms: int) -> str:
@@ -177,7 +194,8 @@ def render_cache_filter(spec: GatewaySpec, workload: WorkloadSpec, gateway_names
 
     Patches: the cache filter inserted before the router with ``disabled: true`` (Envoy's cache
     filter has no per-virtual-host config), then one ``VIRTUAL_HOST`` merge per named host and HTTP
-    server port (Istio names gateway virtual hosts ``<host>:<port>``) that enables it there.
+    server port (Istio names gateway virtual hosts ``<host>:<port>``) that enables it there
+    (:func:`enable_filter_config`).
     """
     cache = spec.cache
     if cache is None:
@@ -188,7 +206,8 @@ def render_cache_filter(spec: GatewaySpec, workload: WorkloadSpec, gateway_names
         _insert_before_router(pv, {"name": name, "disabled": True, "typed_config": cache_config(cache)})
     ]
     patches += [
-        _vhost_patch(pv, v, name, enable_filter_config()) for v in virtual_hosts(spec.servers, cache.hosts)
+        _vhost_patch(pv, v, name, enable_filter_config(cache_config(cache)))
+        for v in virtual_hosts(spec.servers, cache.hosts)
     ]
     return _envoy_filter("cache", spec, workload, gateway_namespace, CACHE_PRIORITY, patches)
 
