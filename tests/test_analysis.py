@@ -59,8 +59,8 @@ def test_host_set_answers_in_insertion_order() -> None:
         ({}, [("IST0133", "spec.servers[0].tls.mode")]),  # omitted mode: PASSTHROUGH, as istiod
         (
             {"credentialName": "c"},
-            [("IST0106", "spec.servers[0].tls.mode")],
-        ),  # the certificate is never served
+            [("IST0133", "spec.servers[0].tls.mode"), ("MGW0102", "spec.servers[0].tls.mode")],
+        ),  # the certificate is never served: Istio warns (IST0133); the error is ours (MGW0102)
         ({"mode": "SIMPLE", "credentialName": "c", "ecdhCurves": ["P-256"]}, []),  # fields the models omit
     ],
 )

@@ -258,7 +258,7 @@ def test_conflicting_gateways_fail() -> None:
         Gateway(
             "a",
             workload=w,
-            servers=[http_server("*.example.com")],
+            servers=[http_server("b.example.com")],
         )
         Gateway(
             "b",

@@ -21,13 +21,14 @@ and a stack config are held to one set of rules:
   Namespaces and Istio Gateways, DNS-1035 labels for Services, subdomains otherwise).
 
 Codes: Istio kinds use ``IST0106`` (errors) and ``IST0133`` (warnings), the codes ``istioctl
-analyze`` gives webhook findings; other kinds use ``MGW0106``, the API server's rejection.
+analyze`` gives webhook findings; other kinds use ``MGW0106``, the API server's rejection. One error
+is ours beside Istio's warning: ``MGW0102``, an omitted ``tls.mode`` with certificate fields.
 
 Where the spec models are stricter than Istio on purpose (they are the library's own defaults), the
 stricter rule is relaxed here to what istiod does, because a raw manifest is someone else's
-decision: an omitted ``tls.mode`` without certificate fields, certificate fields on a PASSTHROUGH
-server, ``httpsRedirect`` on an HTTPS server, TLS 1.0/1.1 and legacy ``name.namespace`` gateway
-references are warnings, as in istiod; port names need not be DNS labels.
+decision: an omitted ``tls.mode`` (with certificate fields, MGW0102 is the error), certificate
+fields on a PASSTHROUGH server, ``httpsRedirect`` on an HTTPS server, TLS 1.0/1.1 and legacy
+``name.namespace`` gateway references are warnings, as in istiod; port names need not be DNS labels.
 
 Fields that the schema already reports (unknown fields, wrong types) are left to the schema
 validation; :func:`admission_diagnostics` only adds what the schema cannot see.
@@ -55,6 +56,9 @@ M = TypeVar("M", bound=BaseModel)
 Path = tuple[str | int, ...]
 
 _ISTIO_ERROR, _ISTIO_WARNING, _CORE = "IST0106", "IST0133", "MGW0106"
+_OMITTED_MODE = "MGW0102"
+"""An HTTPS/TLS server with certificate fields and no ``tls.mode``: an error of ours, beside Istio's
+IST0133 warning (docs/checks.md)."""
 _DNS1035 = re.compile(r"\A[a-z]([-a-z0-9]*[a-z0-9])?\Z")
 # Pydantic error types that the CRD/OpenAPI schemas report already (with their own messages).
 _SCHEMA_TYPES = frozenset({"extra_forbidden"})
@@ -84,6 +88,36 @@ def admission_diagnostics(obj: Manifest) -> list[Diagnostic]:
     for path, level, message in sorted(set(found), key=lambda f: (_path_sort(f[0]), f[2])):
         code = (_ISTIO_ERROR if level is Level.ERROR else _ISTIO_WARNING) if istio else _CORE
         out.append(Diagnostic(code, level, key[0], key[1], key[2], format_path(path), message))
+    if key[0] == "Gateway" and api_group(obj) == "networking.istio.io" and isinstance(spec, Mapping):
+        out.extend(
+            Diagnostic(_OMITTED_MODE, Level.ERROR, key[0], key[1], key[2], f"spec.servers[{i}].tls.mode", m)
+            for i, m in _omitted_mode_with_certificate(spec)
+        )
+    return out
+
+
+def _omitted_mode_with_certificate(spec: Mapping[str, Any]) -> list[tuple[int, str]]:
+    """MGW0102: servers with certificate fields and no ``tls.mode``.
+
+    Istio reads an omitted mode as PASSTHROUGH (the enum's zero value) and only warns that the
+    certificate is ignored (IST0133, ``pkg/config/validation/validation.go``,
+    ``validateTLSOptions``: "PASSTHROUGH mode does not use certificates, they will be ignored").
+    The gateway then never terminates TLS: the server's HTTP routes do not apply and clients get a
+    TLS error or a 404, so this is an error here.
+    """
+    out = []
+    for i, raw in enumerate(seq(spec.get("servers"))):
+        tls = mapping(mapping(raw).get("tls"))
+        fields = [f for f in _CERT_FIELDS if f in tls]
+        if tls and "mode" not in tls and fields:
+            out.append(
+                (
+                    i,
+                    f"no tls.mode with {', '.join(fields)}: Istio reads the mode as PASSTHROUGH, so the "
+                    "certificate is never served and HTTP routes on this server never apply; set mode: "
+                    "SIMPLE to terminate TLS (or PASSTHROUGH and drop the certificate fields)",
+                )
+            )
     return out
 
 
@@ -266,8 +300,7 @@ def _server_level(loc: Path, message: str, raw_tls: Mapping[str, Any]) -> Level 
     if where == "port.name" and "DNS-1123" in message:
         return None  # Istio only needs a name; the DNS-label rule is the library's own
     if where == "tls.mode" and message.startswith("required;"):
-        has_cert = any(f in raw_tls for f in _CERT_FIELDS)
-        return Level.ERROR if has_cert else Level.WARNING
+        return Level.WARNING  # with certificate fields, MGW0102 is the error (_omitted_mode_...)
     if "mode PASSTHROUGH uses no server certificate" in message or "mode AUTO_PASSTHROUGH uses no" in message:
         return Level.WARNING  # "PASSTHROUGH mode does not use certificates, they will be ignored"
     if where in ("tls.httpsRedirect", "tls.minProtocolVersion"):

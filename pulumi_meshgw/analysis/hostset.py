@@ -90,6 +90,14 @@ class HostSet(Generic[T]):
         for suffix in _proper_suffixes(host):
             yield from self._wild.get(suffix, ())
 
+    def equal(self, pattern: str) -> Iterator[tuple[str, T]]:
+        """Every (pattern, payload) whose pattern is exactly ``pattern``, in insertion order."""
+        if pattern == "*":
+            return iter(self._star)
+        if pattern.startswith("*."):
+            return (e for e in self._wild.get(pattern[2:], ()) if e[0] == pattern)
+        return iter(self._exact.get(pattern, ()))
+
     def first(self, host: str) -> tuple[str, T] | None:
         """The first (pattern, payload) that intersects ``host``, or None."""
         return next(self.intersecting(host), None)

@@ -28,6 +28,14 @@ SchemaValidationError):
     or a version that is not served, e.g. ``networking.istio.io/v2``) is itself an error whose
     message lists what is served.
 
+    Two of these rules are the API server's alone, and are reported as ``MGW0106`` (the API
+    server's rejection), not IST0106, because ``istioctl analyze`` and istiod do not apply them: a
+    group/version/kind the CRDs do not serve (istioctl reads only the kinds it knows and skips the
+    rest, so it reports nothing), and two members of one proto ``oneof`` set together (the CRD's
+    ``oneOf``; Istio reads the spec with jsonpb, ``pkg/util/protomarshal`` ``ApplyJSON``, which
+    sets the fields one after another in descriptor order, so one member silently replaces the
+    other and Istio's validation never sees both). The API server rejects both on apply.
+
 Core Kubernetes kinds (every other group), code ``MGW0106``:
     Validated in strict mode (unknown fields are errors) against the Kubernetes
     :data:`KUBERNETES_VERSION` OpenAPI schemas that the ``kubernetes-validate`` package ships.
@@ -106,6 +114,9 @@ _PathParts = tuple[str | int, ...]
 class _Finding:
     path: _PathParts
     message: str
+    api_server_only: bool = False
+    """A rule of the API server (the CRD) that Istio's own validation does not apply: reported as
+    :data:`CORE_SCHEMA_CODE`, since ``istioctl analyze`` does not report it (docs/checks.md)."""
 
 
 def validate_manifest(obj: Mapping[str, Any]) -> list[Diagnostic]:
@@ -257,17 +268,23 @@ def _unknown_istio_gvk(group: str, version: str, kind: str) -> _Finding:
     if (group, kind) in served:
         versions = ", ".join(served[group, kind])
         return _Finding(
-            ("apiVersion",), f"{group}/{version} does not serve {kind}; served versions: {versions}"
+            ("apiVersion",),
+            f"{group}/{version} does not serve {kind}; served versions: {versions}",
+            api_server_only=True,
         )
     elsewhere = ", ".join(f"{g}/{v}" for (g, k), versions in served.items() if k == kind for v in versions)
     hint = f"; {kind} is served as {elsewhere}" if elsewhere else ""
     groups = sorted({g for g, _ in served})
     if group not in groups:
         return _Finding(
-            ("apiVersion",), f'unknown Istio API group "{group}"; known groups: {", ".join(groups)}{hint}'
+            ("apiVersion",),
+            f'unknown Istio API group "{group}"; known groups: {", ".join(groups)}{hint}',
+            api_server_only=True,
         )
     kinds = ", ".join(sorted(k for g, k in served if g == group))
-    return _Finding(("kind",), f'unknown kind "{kind}" in {group}; known kinds: {kinds}{hint}')
+    return _Finding(
+        ("kind",), f'unknown kind "{kind}" in {group}; known kinds: {kinds}{hint}', api_server_only=True
+    )
 
 
 @functools.cache
@@ -488,9 +505,8 @@ def _describe_alternatives(error: ValidationError, path: _PathParts) -> list[_Fi
     if exclusive is not None and isinstance(instance, Mapping):
         present = [name for name in exclusive if name in instance]
         if len(present) > 1:
-            return [
-                _Finding(path, f"only one of {', '.join(exclusive)} may be set; found {', '.join(present)}")
-            ]
+            message = f"only one of {', '.join(exclusive)} may be set; found {', '.join(present)}"
+            return [_Finding(path, message, api_server_only=True)]
     context: Sequence[ValidationError] = error.context or []
     if context and all(sub.validator == "type" for sub in context):
         types: list[str] = []
@@ -596,7 +612,7 @@ def _to_diagnostics(obj: Mapping[str, Any], code: str, findings: Iterable[_Findi
     kind, namespace, name = obj.get("kind"), metadata.get("namespace"), metadata.get("name")
     return [
         Diagnostic(
-            code=code,
+            code=CORE_SCHEMA_CODE if finding.api_server_only else code,
             level=Level.ERROR,
             kind=kind if isinstance(kind, str) else "",
             namespace=namespace if isinstance(namespace, str) else "",

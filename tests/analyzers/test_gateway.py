@@ -20,15 +20,25 @@ from ._objects import gateway, meta, service, workload
 def test_first_claim_wins_and_rechecking_is_harmless() -> None:
     index = MeshIndex()
     index.add([workload(), service()])
-    first, second = gateway("a", ["*.example.com"]), gateway("b", ["shop.example.com"])
+    first, second = gateway("a", ["shop.example.com"]), gateway("b", ["shop.example.com"])
     assert index.check([first]) == []
     assert index.check([first]) == []  # a Gateway never conflicts with itself
     conflict, involved = index.check([second])
     assert (conflict.code, conflict.name, conflict.path) == ("IST0145", "b", "spec.servers[0].hosts")
-    assert "Gateway istio-ingress/a ('*.example.com')" in conflict.message
+    assert "Gateway istio-ingress/a ('shop.example.com')" in conflict.message
     # Istio reports IST0145 on every Gateway involved (analyzers/gateway/conflictinggateway.go)
     assert (involved.code, involved.name, involved.path) == ("IST0145", "a", "spec.servers[0].hosts")
     assert "also claimed by Gateway istio-ingress/b ('shop.example.com')" in involved.message
+
+
+@pytest.mark.parametrize(("first", "second"), [("*.example.com", "shop.example.com"), ("*", "*.example.com")])
+def test_an_overlapping_wildcard_is_no_conflict(first: str, second: str) -> None:
+    # Istio compares host strings (conflictinggateway.go, isGWConflict -> pilot/pkg/model/gateway.go,
+    # CheckDuplicates); Envoy serves the most specific name, so the overlap is not IST0145.
+    index = MeshIndex()
+    index.add([workload(), service()])
+    assert index.check([gateway("a", [first]), gateway("b", [second])]) == []
+    assert [d.code for d in index.check([gateway("c", [second])])] == ["IST0145", "IST0145"]
 
 
 def test_same_host_on_another_port_or_workload_is_fine() -> None:

@@ -223,8 +223,11 @@ def _check_conflicts(
     out: list[Diagnostic] = []
     slot = index.listeners[(w.key, srv.number, srv.bind)]
     me = (gw.namespace, gw.name)
+    # The same host string only, as Istio compares them (conflictinggateway.go, isGWConflict ->
+    # pilot/pkg/model/gateway.go, CheckDuplicates). An overlapping wildcard (*.example.com beside
+    # shop.example.com) is no conflict: Envoy picks the most specific server name per request.
     for _, host in srv.hosts:
-        for other_host, (other_gw, other_idx) in slot.intersecting(host):
+        for other_host, (other_gw, other_idx) in slot.equal(host):
             if (other_gw, other_idx) == (me, srv.index):
                 continue
             where = (
