@@ -88,14 +88,23 @@ def test_route_to_unknown_gateway_suggests_the_right_namespace() -> None:
 def test_two_gateways_claiming_one_host_is_ist0145() -> None:
     mesh = minimal_mesh()
     second = copy.deepcopy(mesh["gateways"][0])
-    second["name"] = "public-two"
-    second["servers"][0]["hosts"] = ["*.example.com"]
+    second["name"] = "public-two"  # the same hosts, port and workload
     mesh["gateways"].append(second)
     msgs = plan_errors(mesh)
     assert any(
         m.startswith("gateways[1].servers[0].hosts:") and "IST0145" in m and "istio-ingress/public" in m
         for m in msgs
     )
+
+
+def test_a_wildcard_beside_an_exact_host_is_no_conflict() -> None:
+    # Istio compares host strings (pilot/pkg/model/gateway.go, CheckDuplicates).
+    mesh = minimal_mesh()
+    second = copy.deepcopy(mesh["gateways"][0])
+    second["name"] = "public-two"
+    second["servers"][0]["hosts"] = ["*.example.com"]
+    mesh["gateways"].append(second)
+    plan(mesh)
 
 
 def test_same_host_on_different_workloads_is_fine() -> None:
