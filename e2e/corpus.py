@@ -83,7 +83,9 @@ class _Builder:
                 "spec": {
                     "selector": dict(self.label),
                     "ports": [
-                        {"name": names.get(p, f"tcp-{p}"), "port": p, "targetPort": p, "protocol": "TCP"}
+                        # Other ports carry the Gateways' HTTP servers. Named tcp-, they would
+                        # clash with the app Services' http-8080 across a batch (MGW0140): one mesh.
+                        {"name": names.get(p, f"http-{p}"), "port": p, "targetPort": p, "protocol": "TCP"}
                         for p in ports
                     ],
                 },
@@ -242,11 +244,30 @@ def _gateway_ref_missing(b: _Builder) -> None:
     b.base()
     b.route(gateways=[f"{b.shop}/site"])  # the Gateway is in the edge namespace
     b.expect("IST0101", "VirtualService", b.shop, "site")
+    # No host of the route is in a Gateway that does not exist (virtualservice/gateways.go).
+    b.expect("IST0132", "VirtualService", b.shop, "site")
 
 
 def _host_not_served(b: _Builder) -> None:
     b.base()
     b.route(hosts=("blog.example.com",), gateways=[b.gw_ref()])
+    b.expect("IST0132", "VirtualService", b.shop, "site")
+
+
+def _host_partly_served(b: _Builder) -> None:
+    """One host of two is served: Istio's IST0132 asks only for some host (ours: MGW0134)."""
+    b.base()
+    b.route(hosts=("www.example.com", "blog.example.com"), gateways=[b.gw_ref()])
+
+
+def _second_gateway_serves_no_host(b: _Builder) -> None:
+    """Each bound Gateway must serve some host of the route (virtualservice/gateways.go)."""
+    b.workload()
+    b.gateway_service(ports=(80, 8080))
+    b.app_service()
+    b.gateway()
+    b.gateway("admin", ("admin.example.com",), port=8080)
+    b.route(gateways=[b.gw_ref(), b.gw_ref("admin")])
     b.expect("IST0132", "VirtualService", b.shop, "site")
 
 
@@ -299,6 +320,13 @@ def _conflicting_gateways(b: _Builder) -> None:
     b.expect("IST0145", "Gateway", b.edge, "site-2")
 
 
+def _gateways_wildcard_overlap(b: _Builder) -> None:
+    """A name beside a wildcard that covers it is no conflict: istiod serves both, the more
+    specific first (gateway/conflictinggateway.go compares hosts as written)."""
+    b.base()
+    b.gateway("site-2", ("*.example.com",))
+
+
 def _gateways_other_port(b: _Builder) -> None:
     b.workload()
     b.gateway_service(ports=(80, 8080))
@@ -342,6 +370,14 @@ def _subset_undefined(b: _Builder) -> None:
 
 def _subset_defined(b: _Builder) -> None:
     b.base()
+    b.add(  # the pods the subset selects (else IST0173, destinationrule/subset.go)
+        {
+            "apiVersion": "v1",
+            "kind": "Pod",
+            "metadata": {"name": "shop-v1", "namespace": b.shop, "labels": {"app": "shop", "v": "1"}},
+            "spec": {"containers": [{"name": "shop", "image": "shop:1"}]},
+        }
+    )
     b.destination_rule(subsets=[{"name": "v1", "labels": {"v": "1"}}])
     b.route(gateways=[b.gw_ref()], dest={**b.fqdn_dest(), "subset": "v1"})
 
@@ -434,6 +470,8 @@ CASES: dict[str, Case] = {
     "selector-matches-nothing": _selector_matches_nothing,
     "gateway-ref-missing": _gateway_ref_missing,
     "host-not-served": _host_not_served,
+    "host-partly-served": _host_partly_served,
+    "second-gateway-serves-no-host": _second_gateway_serves_no_host,
     "short-host-elsewhere": _short_host_elsewhere,
     "short-host-local": _short_host_local,
     "name-dot-namespace": _name_dot_namespace,
@@ -442,6 +480,7 @@ CASES: dict[str, Case] = {
     "port-required": _port_required,
     "conflicting-gateways": _conflicting_gateways,
     "gateways-other-port": _gateways_other_port,
+    "gateways-wildcard-overlap": _gateways_wildcard_overlap,
     "duplicate-certificate": _duplicate_certificate,
     "mesh-host-twice": _mesh_host_twice,
     "mesh-host-twice-disjoint-export": _mesh_host_twice_disjoint_export,

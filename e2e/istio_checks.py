@@ -11,13 +11,14 @@ files (``pkg/config/analysis/legacy/util/kuberesource/resources.go``, ``IsDefaul
 skips every analyzer that needs one (``pkg/config/analysis/analyzer.go``, ``RemoveSkipped``): the
 gateway selector, port, secret and conflict analyzers, destination hosts, port names, image
 ``auto``. Against a cluster it reads them from the API server. So the bad corpus, whose faults are
-mostly of that kind, is checked with ``istio-analyze`` (``e2e/istio-analyze/main.go``, built by
-``e2e/setup`` from the same Istio source as istioctl): the same analyzers, fed those kinds from the
-files as Istio's own analyzer tests do. Each input gets what the cluster would hold with it
-(docs/e2e.md): a Pod for each Deployment, istiod's sidecar-injector webhook, and the API server's
-defaults on Services (port ``protocol: TCP``, ``targetPort`` = ``port``). The rendered stacks and
-the good corpus also get a Service for each in-cluster destination host they route to but do not
-define. Everything is written next to the report, so every run can be inspected.
+mostly of that kind, is checked with ``istio-analyze -default-resources=false``
+(``e2e/analyze/main.go``, built by ``e2e/setup`` from the same Istio source as istioctl): the same
+analyzers, fed those kinds from the files as Istio's own analyzer tests do. Each input gets what the
+cluster would hold with it (docs/e2e.md): a Pod for each Deployment, istiod's sidecar-injector
+webhook, and the API server's defaults on Services (port ``protocol: TCP``, ``targetPort`` =
+``port``). The rendered stacks and the good corpus also get a Service for each in-cluster
+destination host they route to but do not define. Everything is written next to the report, so every
+run can be inspected.
 
 Usage: ``python e2e/istio_checks.py [--out DIR]`` with ``istioctl`` and ``istio-analyze`` on PATH
 (``e2e/setup``).
@@ -181,7 +182,10 @@ def analyze(paths: list[Path], *, runtime_kinds: bool = False) -> list[dict[str,
     ``runtime_kinds``, of ``istio-analyze``, which also reads Pods, Services and Secrets."""
     if runtime_kinds:
         proc = subprocess.run(
-            ["istio-analyze", *map(str, paths)], capture_output=True, text=True, check=False
+            ["istio-analyze", "-default-resources=false", *map(str, paths)],
+            capture_output=True,
+            text=True,
+            check=False,
         )
     else:
         proc = istioctl(

@@ -232,8 +232,8 @@ def test_route_to_unserved_host_fails_preview_with_code() -> None:
     assert isinstance(info.value, pulumi.RunError)  # printed without a traceback by the language host
     (problem,) = info.value.problems
     assert problem.code == "IST0132"
-    assert problem.path == "VirtualService shop/shop spec.hosts[0]"
-    assert "'shop.exmple.com' is not served" in problem.message
+    assert problem.path == "VirtualService shop/shop spec.gateways[0]"
+    assert "no host of this route (shop.exmple.com) is served" in problem.message
 
 
 def test_route_to_undeclared_gateway() -> None:

@@ -55,7 +55,7 @@ def test_external_gateway_hosts_and_service_ports_are_checked() -> None:
     with pytest.raises(ComponentConfigError) as info:
         run(program, preview=True)
     assert [(p.code, p.path) for p in info.value.problems] == [
-        ("IST0132", "VirtualService orders/orders spec.hosts[0]"),
+        ("IST0132", "VirtualService orders/orders spec.gateways[0]"),
         ("IST0101", "VirtualService orders/orders spec.http[0].route[0].destination.port.number"),
     ]
 
@@ -146,7 +146,7 @@ def test_mesh_external_declarations_reach_later_components() -> None:
     with pytest.raises(ComponentConfigError) as info:
         run(lambda: program("orders.example.com"), preview=True)
     assert [(p.code, p.path) for p in info.value.problems] == [
-        ("IST0132", "VirtualService orders/orders spec.hosts[0]")
+        ("IST0132", "VirtualService orders/orders spec.gateways[0]")
     ]
 
 

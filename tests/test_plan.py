@@ -67,12 +67,25 @@ def test_service_ports_derived_from_bound_gateways() -> None:
     assert ports == [("status-port", 15021), ("https", 443), ("https-5432", 5432)]
 
 
-def test_route_host_not_served_is_ist0132() -> None:
+def test_route_whose_hosts_the_gateway_does_not_serve_is_ist0132() -> None:
+    mesh = minimal_mesh()
+    mesh["virtualServices"][0]["hosts"] = ["blog.example.com"]
+    (msg,) = plan_errors(mesh)
+    assert msg.startswith(
+        "virtualServices[0].gateways[0]: no host of this route (blog.example.com) is served by gateway "
+        "istio-ingress/public (it serves shop.example.com)"
+    )
+    assert msg.endswith("[IST0132]")
+
+
+def test_one_route_host_not_served_beside_a_served_one_is_mgw0134() -> None:
+    """Istio's IST0132 asks only whether some host of the route is in the Gateway; the unserved
+    host beside a served one still gets a 404, so it is ours (MGW0134)."""
     mesh = minimal_mesh()
     mesh["virtualServices"][0]["hosts"] = ["shop.example.com", "blog.example.com"]
     (msg,) = plan_errors(mesh)
     assert msg.startswith("virtualServices[0].hosts[1]: host 'blog.example.com' is not served")
-    assert msg.endswith("[IST0132]")
+    assert msg.endswith("[MGW0134]")
     assert "istio-ingress/public" in msg and "shop.example.com" in msg
 
 
@@ -85,26 +98,27 @@ def test_route_to_unknown_gateway_suggests_the_right_namespace() -> None:
     assert msg.endswith("[IST0101]")
 
 
-def test_two_gateways_claiming_one_host_is_ist0145() -> None:
-    mesh = minimal_mesh()
-    second = copy.deepcopy(mesh["gateways"][0])
-    second["name"] = "public-two"  # the same hosts, port and workload
-    mesh["gateways"].append(second)
-    msgs = plan_errors(mesh)
-    assert any(
-        m.startswith("gateways[1].servers[0].hosts:") and "IST0145" in m and "istio-ingress/public" in m
-        for m in msgs
-    )
-
-
-def test_a_wildcard_beside_an_exact_host_is_no_conflict() -> None:
-    # Istio compares host strings (pilot/pkg/model/gateway.go, CheckDuplicates).
+def test_two_gateways_serving_one_tls_host_is_mgw0146() -> None:
+    """The first Gateway's host is scoped to its route's namespace (shop/shop.example.com), the
+    second's is not: Istio's IST0145 compares the strings and misses it, the SNI names clash."""
     mesh = minimal_mesh()
     second = copy.deepcopy(mesh["gateways"][0])
     second["name"] = "public-two"
+    mesh["gateways"].append(second)
+    (msg,) = plan_errors(mesh)
+    assert msg.startswith("gateways[1].servers[0].hosts: host 'shop.example.com' on TLS port 443")
+    assert "istio-ingress/public" in msg and msg.endswith("[MGW0146]")
+
+
+def test_a_wildcard_beside_a_name_it_covers_is_no_conflict() -> None:
+    """istiod serves both, the more specific name first (gateway/conflictinggateway.go compares
+    hosts as written)."""
+    mesh = minimal_mesh()
+    second = copy.deepcopy(mesh["gateways"][0])
+    second["name"] = "public-wild"
     second["servers"][0]["hosts"] = ["*.example.com"]
     mesh["gateways"].append(second)
-    plan(mesh)
+    assert plan(mesh).warnings == []
 
 
 def test_same_host_on_different_workloads_is_fine() -> None:

@@ -149,7 +149,8 @@ def test_raw_custom_resources_get_our_codes_on_their_urns() -> None:
     errors = reports["meshgw-errors"]
     assert [(m.split()[0], urn) for m, urn in errors] == [("IST0132", vs_urn)]
     assert errors[0][0].startswith(
-        "IST0132 VirtualService shop/shop spec.hosts[0]: host 'blog.example.com' is not served"
+        "IST0132 VirtualService shop/shop spec.gateways[0]: no host of this route (blog.example.com) "
+        "is served"
     )
     warnings = reports["meshgw-warnings"]
     assert [(m.split()[0], urn) for m, urn in warnings] == [("IST0101", gw_urn)]

@@ -25,20 +25,63 @@ def test_first_claim_wins_and_rechecking_is_harmless() -> None:
     assert index.check([first]) == []  # a Gateway never conflicts with itself
     conflict, involved = index.check([second])
     assert (conflict.code, conflict.name, conflict.path) == ("IST0145", "b", "spec.servers[0].hosts")
-    assert "Gateway istio-ingress/a ('shop.example.com')" in conflict.message
+    assert "already claimed by Gateway istio-ingress/a on the same workload" in conflict.message
     # Istio reports IST0145 on every Gateway involved (analyzers/gateway/conflictinggateway.go)
     assert (involved.code, involved.name, involved.path) == ("IST0145", "a", "spec.servers[0].hosts")
-    assert "also claimed by Gateway istio-ingress/b ('shop.example.com')" in involved.message
+    assert "also claimed by Gateway istio-ingress/b on the same workload" in involved.message
 
 
-@pytest.mark.parametrize(("first", "second"), [("*.example.com", "shop.example.com"), ("*", "*.example.com")])
-def test_an_overlapping_wildcard_is_no_conflict(first: str, second: str) -> None:
-    # Istio compares host strings (conflictinggateway.go, isGWConflict -> pilot/pkg/model/gateway.go,
-    # CheckDuplicates); Envoy serves the most specific name, so the overlap is not IST0145.
+def test_a_wildcard_beside_a_name_it_covers_is_no_conflict() -> None:
+    """conflictinggateway.go compares hosts as written (pilot/pkg/model/gateway.go,
+    CheckDuplicates): istiod serves both, the more specific name first."""
     index = MeshIndex()
     index.add([workload(), service()])
-    assert index.check([gateway("a", [first]), gateway("b", [second])]) == []
-    assert [d.code for d in index.check([gateway("c", [second])])] == ["IST0145", "IST0145"]
+    assert index.check([gateway("a", ["*.example.com"]), gateway("b", ["shop.example.com"])]) == []
+    tls_pair = [_https("c", ["*.example.com"]), _https("d", ["shop.example.com"])]
+    assert _conflicts(index.check(tls_pair)) == []
+
+
+def _https(name: str, *servers: list[str]) -> dict[str, Any]:
+    gw = gateway(name, servers[0], 443)
+    gw["spec"]["servers"] = [
+        {
+            "port": {"number": 443, "name": f"https-{i}", "protocol": "HTTPS"},
+            "hosts": hosts,
+            "tls": {"mode": "SIMPLE", "credentialName": "cert"},
+        }
+        for i, hosts in enumerate(servers)
+    ]
+    return gw
+
+
+def _conflicts(diags: list[Any]) -> list[tuple[str, str, str]]:
+    return [(d.code, d.name, d.path) for d in diags if d.code in ("IST0145", "MGW0146")]
+
+
+def test_one_name_on_two_tls_servers_outside_istios_analyzer_is_mgw0146() -> None:
+    """Istio's IST0145 compares different Gateways by host string; one DNS name on two TLS servers
+    of one Gateway, or under two namespace scopes, is ours: both claim one SNI name."""
+    index = MeshIndex()
+    index.add([workload(), service()])
+    same = _https("same", ["shop.example.com"], ["shop.example.com"])
+    assert _conflicts(index.check([same])) == [("MGW0146", "same", "spec.servers[1].hosts")]
+    index = MeshIndex()
+    index.add([workload(), service()])
+    scoped = _conflicts(
+        index.check([_https("a", ["shop/shop.example.com"]), _https("b", ["shop.example.com"])])
+    )
+    assert scoped == [("MGW0146", "b", "spec.servers[0].hosts")]
+
+
+def test_plain_http_servers_of_one_gateway_may_share_a_host() -> None:
+    """Plain HTTP servers on one port merge into one route table (no SNI)."""
+    index = MeshIndex()
+    index.add([workload(), service()])
+    gw = gateway("a", ["shop.example.com"])
+    gw["spec"]["servers"].append(
+        {**gw["spec"]["servers"][0], "port": {"number": 80, "name": "web", "protocol": "HTTP"}}
+    )
+    assert _conflicts(index.check([gw])) == []
 
 
 def test_same_host_on_another_port_or_workload_is_fine() -> None:

@@ -231,3 +231,45 @@ def test_a_server_routed_by_another_virtual_service_is_not_a_404() -> None:
     alone = [d.code for d in analyze_manifests([*base, secure])]
     assert "MGW0206" in alone
     assert "MGW0206" not in [d.code for d in analyze_manifests([*base, secure, plain])]
+
+
+def _base() -> list[dict[str, Any]]:
+    return [workload(), service(), service("shop", "shop", ports=(8080,))]
+
+
+def test_ist0132_is_per_bound_gateway_as_istio_reports_it() -> None:
+    """virtualservice/gateways.go: for each gateway of the route, IST0132 when no host of the
+    route matches a host of that Gateway, on spec.gateways[i]."""
+    objs = [
+        *_base(),
+        gateway("site", ["www.example.com"]),
+        gateway("admin", ["admin.example.com"], port=8080),
+        route("r", ["www.example.com"], ["istio-ingress/site", "istio-ingress/admin"]),
+    ]
+    assert [(d.code, d.name, d.path) for d in analyze_manifests(objs) if d.kind == "VirtualService"] == [
+        ("IST0132", "r", "spec.gateways[1]")
+    ]
+
+
+def test_a_missing_gateway_is_ist0101_and_ist0132() -> None:
+    """Istio reports both for a gateway that does not exist (gateways.go, analyzeVirtualService)."""
+    objs = [*_base(), route("r", ["www.example.com"], ["istio-ingress/nowhere"])]
+    found = [(d.code, d.path, d.level) for d in analyze_manifests(objs) if d.kind == "VirtualService"]
+    assert found == [
+        ("IST0101", "spec.gateways[0]", Level.ERROR),
+        ("IST0132", "spec.gateways[0]", Level.WARNING),
+    ]
+
+
+def test_a_host_served_by_no_gateway_beside_served_ones_is_mgw0134() -> None:
+    """Istio's IST0132 is satisfied by any one host; the other still gets a 404, so it is ours."""
+    objs = [
+        *_base(),
+        gateway("site", ["www.example.com"]),
+        route("r", ["www.example.com", "blog.example.com"], ["istio-ingress/site"]),
+    ]
+    found = [(d.code, d.path, d.level) for d in analyze_manifests(objs) if d.kind == "VirtualService"]
+    assert found == [("MGW0134", "spec.hosts[1]", Level.ERROR)]
+    objs[-1]["spec"]["gateways"].append("mesh")  # mesh traffic uses the host too: a warning then
+    found = [(d.code, d.level) for d in analyze_manifests(objs) if d.code == "MGW0134"]
+    assert found == [("MGW0134", Level.WARNING)]

@@ -1,11 +1,12 @@
 """Gateway analyzers: the Gateway against the workloads it selects and the other Gateways on them.
 
 After Istio's ``pkg/config/analysis/analyzers/gateway/`` (``gateway.go``: selector matches no pods,
-IST0101; ``conflictinggateway.go``: one host and port on one workload twice, IST0145;
+IST0101; ``conflictinggateway.go``: one host and port on one workload in two Gateways, IST0145;
 ``certificate.go``: one certificate on two Gateways of a workload, IST0138; ``secret.go``: the
 credential must live beside the pods, IST0101, and hold a valid certificate, IST0161) and
 ``IST0162`` (port not on the workload's Service).
-Our own: MGW0204 (internal host on an internet-facing load balancer).
+Our own: MGW0204 (internal host on an internet-facing load balancer), MGW0146 (one DNS name
+twice on a TLS port, where Istio's analyzer does not look).
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from ..index import (
     ISTIO_NETWORKING_GROUP,
     GatewayInfo,
     MeshIndex,
+    NsName,
     ServerInfo,
     WorkloadInfo,
 )
@@ -219,52 +221,85 @@ def credential_problem(secret: Manifest, now: datetime.datetime | None = None) -
 def _check_conflicts(
     index: MeshIndex, key: Key, gw: GatewayInfo, w: WorkloadInfo, srv: ServerInfo
 ) -> list[Diagnostic]:
+    """IST0145 as Istio's ConflictingGatewayAnalyzer reports it (``analyzers/gateway/
+    conflictinggateway.go``, ``isGWConflict`` over ``pilot/pkg/model/gateway.go``,
+    ``CheckDuplicates``): another Gateway on the same pods, port and ``bind`` lists the very same
+    host string, on every Gateway involved. ``a.example.com`` beside ``*.example.com`` is no
+    conflict (istiod serves both; the more specific name wins).
+
+    MGW0146 is ours, for what that analyzer does not see: the same DNS name on two TLS servers of
+    one Gateway, or of two Gateways under different namespace scopes (``shop/a.example.com`` and
+    ``a.example.com``). istiod gives each TLS server a filter chain matching its SNI names without
+    the scope, so two servers claim one SNI name and one of them is never served (docs/checks.md).
+    """
     assert srv.number is not None
     out: list[Diagnostic] = []
     slot = index.listeners[(w.key, srv.number, srv.bind)]
     me = (gw.namespace, gw.name)
-    # The same host string only, as Istio compares them (conflictinggateway.go, isGWConflict ->
-    # pilot/pkg/model/gateway.go, CheckDuplicates). An overlapping wildcard (*.example.com beside
-    # shop.example.com) is no conflict: Envoy picks the most specific server name per request.
-    for _, host in srv.hosts:
-        for other_host, (other_gw, other_idx) in slot.equal(host):
-            if (other_gw, other_idx) == (me, srv.index):
+    for scope, host in srv.hosts:
+        for other_host, (other_gw, other_idx) in slot.intersecting(host):
+            if (other_gw, other_idx) == (me, srv.index) or other_host != host:
                 continue
-            where = (
-                f"servers[{other_idx}] of this Gateway"
-                if other_gw == me
-                else f"Gateway {other_gw[0]}/{other_gw[1]}"
-            )
-            out.append(
-                _diag(
-                    key,
-                    "IST0145",
-                    Level.ERROR,
-                    f"spec.servers[{srv.index}].hosts",
-                    f"host {host!r} on port {srv.number} is already claimed by {where} "
-                    f"({other_host!r}) on the same workload {w.namespace}/{w.name}; Istio keeps one "
-                    "and drops the other. Serve each host from one Gateway, or use another port",
+            servers = index.gateways[other_gw].servers if other_gw in index.gateways else []
+            other = next((x for x in servers if x.index == other_idx), None)
+            if other is None:
+                continue
+            same_string = (scope, host) in other.hosts
+            if other_gw != me and same_string:
+                out.extend(_conflict(key, gw, w, srv, host, other_gw, other_idx))
+                break  # one finding per host: the first claim is the one to name
+            if srv.has_tls and other.has_tls:
+                where = (
+                    f"servers[{other_idx}] of this Gateway"
+                    if other_gw == me
+                    else f"Gateway {other_gw[0]}/{other_gw[1]} (servers[{other_idx}], another scope)"
                 )
-            )
-            if other_gw != me:  # Istio reports it on every Gateway involved (conflictinggateway.go)
                 out.append(
                     _diag(
-                        ("Gateway", *other_gw),
-                        "IST0145",
+                        key,
+                        "MGW0146",
                         Level.ERROR,
-                        f"spec.servers[{other_idx}].hosts",
-                        f"host {other_host!r} on port {srv.number} is also claimed by Gateway {gw.ref} "
-                        f"({host!r}) on the same workload {w.namespace}/{w.name}; Istio keeps one and "
-                        "drops the other. Serve each host from one Gateway, or use another port",
+                        f"spec.servers[{srv.index}].hosts",
+                        f"host {host!r} on TLS port {srv.number} is already listed by {where} on the same "
+                        f"workload {w.namespace}/{w.name}; istiod matches TLS servers by SNI name without "
+                        "the namespace scope, so one of the two is never served. List each host in one "
+                        "server per port",
                     )
                 )
-            break  # one finding per host: the first claim is the one to name
+                break
     marker = (w.key, me, srv.index)
     if marker not in index._claimed:
         index._claimed.add(marker)
         for _, host in srv.hosts:
             slot.add(host, (me, srv.index))
     return out
+
+
+def _conflict(
+    key: Key, gw: GatewayInfo, w: WorkloadInfo, srv: ServerInfo, host: str, other_gw: NsName, other_idx: int
+) -> list[Diagnostic]:
+    """IST0145 on both Gateways that list ``host`` on one port of workload ``w``."""
+    return [
+        _diag(
+            key,
+            "IST0145",
+            Level.ERROR,
+            f"spec.servers[{srv.index}].hosts",
+            f"host {host!r} on port {srv.number} is already claimed by Gateway {other_gw[0]}/{other_gw[1]} "
+            f"on the same workload {w.namespace}/{w.name}; Istio keeps one and drops the other. Serve "
+            "each host from one Gateway, or use another port",
+        ),
+        # Istio reports it on every Gateway involved (conflictinggateway.go).
+        _diag(
+            ("Gateway", *other_gw),
+            "IST0145",
+            Level.ERROR,
+            f"spec.servers[{other_idx}].hosts",
+            f"host {host!r} on port {srv.number} is also claimed by Gateway {gw.ref} on the same workload "
+            f"{w.namespace}/{w.name}; Istio keeps one and drops the other. Serve each host from one "
+            "Gateway, or use another port",
+        ),
+    ]
 
 
 # VirtualService ----------------------------------------------------------------------------
@@ -333,6 +368,6 @@ ANALYZER = Analyzer(
         }
     )
     | WORKLOADS,
-    codes=frozenset({"IST0101", "IST0138", "IST0145", "IST0161", "IST0162", "MGW0204"}),
+    codes=frozenset({"IST0101", "IST0138", "IST0145", "IST0161", "IST0162", "MGW0146", "MGW0204"}),
     check=_check_gateway,
 )

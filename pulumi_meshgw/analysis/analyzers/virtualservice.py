@@ -1,11 +1,12 @@
 """VirtualService analyzers: each route against its gateways, hosts and destinations.
 
 After Istio's ``pkg/config/analysis/analyzers/virtualservice/`` (``gateways.go``: gateway missing,
-IST0101, host not served, IST0132; ``destinationhosts.go``: destination host and port, IST0101 and
-IST0112; ``destinationrules.go``: subset undefined, IST0101; ``conflictingmeshgatewayhosts.go``:
-one host routed twice for the mesh, IST0109). Our own: MGW0132 (exportTo hides the route from its
-gateway), MGW0205 (route lists the bound servers never use), MGW0202 (ServiceEntry visible where
-the egress route is not).
+IST0101, and no host of the route in a bound Gateway, IST0132; ``destinationhosts.go``:
+destination host and port, IST0101 and IST0112; ``destinationrules.go``: subset undefined,
+IST0101; ``conflictingmeshgatewayhosts.go``: one host routed twice for the mesh, IST0109). Our
+own: MGW0132 (exportTo hides the route from its gateway), MGW0134 (a host of the route that no
+bound gateway serves, beside hosts that are served), MGW0205 (route lists the bound servers never
+use), MGW0202 (ServiceEntry visible where the egress route is not).
 """
 
 from __future__ import annotations
@@ -42,6 +43,7 @@ def _check_virtual_service(index: MeshIndex, obj: Manifest) -> list[Diagnostic]:
     hosts = [h for h in seq(spec.get("hosts")) if isinstance(h, str)]
     export_to = spec.get("exportTo")
     bound: list[GatewayInfo] = []
+    mesh_bound = "mesh" in refs
     for i, ref in enumerate(refs):
         if ref == "mesh":
             continue
@@ -64,8 +66,22 @@ def _check_virtual_service(index: MeshIndex, obj: Manifest) -> list[Diagnostic]:
                     f"gateway {gns}/{gname} does not exist in this program{hint}",
                 )
             )
+            # Istio's GatewayAnalyzer (analyzers/virtualservice/gateways.go, analyzeVirtualService)
+            # also finds none of the hosts in a Gateway that does not exist: IST0132 beside IST0101.
+            out.append(
+                _diag(
+                    key,
+                    "IST0132",
+                    Level.WARNING,
+                    f"spec.gateways[{i}]",
+                    f"no host of this route ({', '.join(hosts)}) can be served by gateway {gns}/{gname}, "
+                    "which does not exist",
+                )
+            )
             continue
         bound.append(gw)
+        if not any(_serves(index, gw, ns, h) for h in hosts):
+            out.append(_host_not_in_gateway(key, i, hosts, gw, Level.WARNING if mesh_bound else Level.ERROR))
         if export_to is not None and not _exported(seq(export_to), ns, gw.namespace):
             out.append(
                 _diag(
@@ -77,20 +93,20 @@ def _check_virtual_service(index: MeshIndex, obj: Manifest) -> list[Diagnostic]:
                     f"{gw.namespace!r} or '*' to exportTo",
                 )
             )
-    mesh_bound = "mesh" in refs
+    served = [any(_serves(index, gw, ns, h) for gw in bound) for h in hosts]
     for i, host in enumerate(hosts):
-        if bound and not any(_serves(index, gw, ns, host) for gw in bound):
+        if bound and any(served) and not served[i]:
+            # Istio's IST0132 asks only whether some host of the route is in each Gateway; a host
+            # no bound Gateway serves, beside hosts that are served, is ours (docs/checks.md).
             names = ", ".join(g.ref for g in bound)
-            served = sorted({h for g in bound for s in g.servers for _, h in s.hosts})
-            shown = ", ".join(served[:5]) + (f" and {len(served) - 5} more" if len(served) > 5 else "")
             out.append(
                 _diag(
                     key,
-                    "IST0132",
+                    "MGW0134",
                     Level.WARNING if mesh_bound else Level.ERROR,
                     f"spec.hosts[{i}]",
                     f"host {host!r} is not served by the bound gateway(s) {names} (they serve "
-                    f"{shown}), so requests for it get a 404; add it to a server's "
+                    f"{_served_hosts(bound)}), so requests for it get a 404; add it to a server's "
                     "hosts or bind a Gateway that serves it",
                 )
             )
@@ -104,6 +120,27 @@ def _check_virtual_service(index: MeshIndex, obj: Manifest) -> list[Diagnostic]:
     out.extend(_check_destinations(index, key, spec, refs))
     out.extend(_check_weights(key, spec))
     return out
+
+
+def _served_hosts(gateways: list[GatewayInfo]) -> str:
+    """The hosts ``gateways`` serve, for a message: the first five and how many more."""
+    served = sorted({h for g in gateways for s in g.servers for _, h in s.hosts})
+    return ", ".join(served[:5]) + (f" and {len(served) - 5} more" if len(served) > 5 else "")
+
+
+def _host_not_in_gateway(key: Key, i: int, hosts: list[str], gw: GatewayInfo, level: Level) -> Diagnostic:
+    """IST0132 as Istio's GatewayAnalyzer reports it (``analyzers/virtualservice/gateways.go``,
+    ``vsHostInGateway``): for the ``i``-th gateway of the route, no host of the route matches a
+    host of that Gateway's servers (their ``ns/`` parts read for the route's namespace)."""
+    return _diag(
+        key,
+        "IST0132",
+        level,
+        f"spec.gateways[{i}]",
+        f"no host of this route ({', '.join(hosts) or 'none'}) is served by gateway {gw.ref} (it serves "
+        f"{_served_hosts([gw])}), so requests for them get a 404 there; add them to a server's "
+        "hosts or bind a Gateway that serves them",
+    )
 
 
 def _match_gateways(match: Mapping[str, Any], ns: str) -> set[NsName | str] | None:
@@ -600,6 +637,7 @@ ANALYZER = Analyzer(
             "MGW0108",
             "MGW0132",
             "MGW0133",
+            "MGW0134",
             "MGW0202",
             "MGW0205",
             "MGW0206",
