@@ -22,10 +22,12 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any, TypeVar, cast
 
+import typing_extensions
+
 from ..errors import Problem, show
 from ._runtime import ComponentConfigError
 
-__all__ = ["checked_arguments"]
+__all__ = ["NO_ARGS", "checked_arguments", "with_args"]
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -33,9 +35,15 @@ _SEQUENCES = {list, tuple, collections.abc.Sequence, typing.Sequence}
 _MAPPINGS = {dict, collections.abc.Mapping, typing.Mapping}
 
 
+NO_ARGS: Any = types.MappingProxyType({})
+"""The default of a component's ``args``: no Args object, only keywords (read-only, so shared)."""
+
+
 def _matches(value: Any, tp: Any) -> bool:
     """Whether ``value`` has the outer shape of the annotation ``tp``."""
     origin = typing.get_origin(tp)
+    if typing_extensions.is_typeddict(tp):  # an Args mapping, or a ready spec model in its place
+        return isinstance(value, Mapping) or hasattr(value, "model_dump")
     if tp is Any or isinstance(tp, (TypeVar, typing.ForwardRef, str)):
         return True
     if origin in (typing.Union, types.UnionType):
@@ -101,10 +109,10 @@ def _got(value: Any) -> str:
     return f"a {type(value).__name__}"
 
 
-def _shape_problem(name: str, value: Any, tp: Any) -> Problem | None:
+def _shape_problem(name: str, value: Any, tp: Any, required: bool = False) -> Problem | None:
     if _matches(value, tp):
         return None
-    accepted = _describe(tp)
+    accepted = [w for w in _describe(tp) if not (required and w == "None")]
     text = ", ".join(accepted[:-1]) + (" or " if len(accepted) > 1 else "") + accepted[-1]
     message = f"must be {text}, got {_got(value)}"
     if "a list" in accepted and not isinstance(value, (list, tuple)):
@@ -166,6 +174,10 @@ def checked_arguments(func: F) -> F:
                 if not problems:
                     problems.append(Problem("", f"cannot call it that way: {err}", "MGW0100"))
             else:
+                if bound.arguments.get("spec") is None:  # with_args: given as keyword or in args
+                    required = getattr(wrapper, "required", ())
+                    missing = [n for n in required if bound.arguments.get(n) is None]
+                    problems.extend(Problem(n, "required argument is missing", "MGW0100") for n in missing)
                 for name, value in bound.arguments.items():
                     param = signature.parameters[name]
                     if name == "self" or name not in hints() or param.kind is param.VAR_KEYWORD:
@@ -173,7 +185,7 @@ def checked_arguments(func: F) -> F:
                     tp = hints()[name]
                     values = value if param.kind is param.VAR_POSITIONAL else (value,)
                     for item in values:
-                        problem = _shape_problem(name, item, tp)
+                        problem = _shape_problem(name, item, tp, name in getattr(wrapper, "required", ()))
                         if problem is not None:
                             problems.append(problem)
         if problems:
@@ -181,3 +193,52 @@ def checked_arguments(func: F) -> F:
         return func(*args, **kwargs)
 
     return cast(F, wrapper)
+
+
+_TWICE = "given both in args and as a keyword; give it once"
+
+
+def with_args(*, required: tuple[str, ...] = ()) -> Callable[[F], F]:
+    """Let a component take its ``*Args`` object (``Gateway("x", GatewayArgs(...))``, or ``args=``)
+    as well as keywords: the Args' items become keywords, so both forms meet the same checks.
+
+    A ready spec model in the ``args`` place (``GatewayWorkload("w", WorkloadSpec(...))``, as
+    earlier releases took it) is passed on as ``spec``.
+
+    Args:
+        required: Arguments that must be given one way or the other, unless ``spec`` is
+            (:func:`checked_arguments` reports them with the other argument problems).
+
+    Raises:
+        ComponentConfigError: ``args`` is not a mapping, an argument is given both ways, or a
+            required one is missing (MGW0100).
+    """
+
+    def decorate(func: F) -> F:
+        func.required = required  # type: ignore[attr-defined]  # checked_arguments says "must be a list"
+
+        @functools.wraps(func)
+        def wrapper(
+            self: Any, resource_name: str, args: Any = NO_ARGS, opts: Any = None, **kwargs: Any
+        ) -> Any:
+            problems: list[Problem] = []
+            if hasattr(args, "model_dump"):  # a spec model (pydantic), the earlier positional form
+                if "spec" in kwargs:
+                    problems.append(Problem("spec", _TWICE, "MGW0100"))
+                kwargs["spec"] = args
+            elif not isinstance(args, Mapping):
+                what = getattr(typing.get_type_hints(func).get("args"), "__name__", "Args")
+                problems.append(Problem("args", f"must be a {what} (a mapping), got {_got(args)}", "MGW0100"))
+            else:
+                for key, value in args.items():
+                    if key in kwargs:
+                        problems.append(Problem(str(key), _TWICE, "MGW0100"))
+                    kwargs[str(key)] = value
+            if problems:
+                kind = getattr(self, "TYPE", None) or type(self).__name__
+                raise ComponentConfigError(problems, context=f"{kind} {resource_name}")
+            return func(self, resource_name, opts=opts, **kwargs)
+
+        return cast(F, wrapper)
+
+    return decorate

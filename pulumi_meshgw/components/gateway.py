@@ -1,7 +1,5 @@
 """Gateway: an Istio Gateway bound to a gateway workload object, with its TLS credentials."""
 
-from __future__ import annotations
-
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -15,7 +13,7 @@ from ..spec.envoy_filters import HttpCache, LocalRateLimit
 from ..spec.istio import Server
 from ..spec.resources import GatewaySpec
 from ..spec.security import Authentication, Firewall
-from ._arguments import checked_arguments
+from ._arguments import NO_ARGS, checked_arguments, with_args
 from ._runtime import (
     StackState,
     adopt_dependencies,
@@ -25,6 +23,7 @@ from ._runtime import (
     validated,
 )
 from ._security import shared_peer_authentications
+from .args import GatewayArgs
 from .workload import ExistingWorkload, GatewayWorkload, register_credentials
 
 __all__ = ["Gateway"]
@@ -60,9 +59,14 @@ class Gateway(pulumi.ComponentResource):
     servers becomes a ``kubernetes.io/tls`` Secret (or a cert-manager Certificate) in the namespace
     where the workload's pods run, which is the only place Istio reads it from.
 
+    Takes a :class:`~pulumi_meshgw.components.args.GatewayArgs` (``Gateway("x", GatewayArgs(...))``)
+    or the same fields as keywords.
+
     Args:
         resource_name: Pulumi name; also the Gateway name unless ``name`` is given.
-        workload: A :class:`GatewayWorkload`, or :meth:`GatewayWorkload.existing`.
+        args: The fields below as one :class:`~pulumi_meshgw.components.args.GatewayArgs`.
+        workload: A :class:`GatewayWorkload`, :meth:`GatewayWorkload.existing`, or a
+            :class:`~pulumi_meshgw.components.args.WorkloadRefArgs` mapping (required).
         servers: Istio ``servers``, as dicts in Istio's YAML shape or :class:`~pulumi_meshgw.spec.Server`.
             ``tls.certificate`` (``selfSigned``, ``certManager`` or ``config``) or Istio's
             ``serverCertificate``/``privateKey`` files say where the certificate comes from.
@@ -92,12 +96,15 @@ class Gateway(pulumi.ComponentResource):
 
     TYPE = "meshgw:index:Gateway"
 
+    @with_args(required=("workload",))
     @checked_arguments
     def __init__(
         self,
         resource_name: str,
+        args: GatewayArgs = NO_ARGS,
+        opts: pulumi.ResourceOptions | None = None,
         *,
-        workload: GatewayWorkload | ExistingWorkload,
+        workload: GatewayWorkload | ExistingWorkload | Mapping[str, Any] | None = None,
         servers: Sequence[Server | Mapping[str, Any]] | None = None,
         name: str | None = None,
         namespace: str | None = None,
@@ -109,11 +116,13 @@ class Gateway(pulumi.ComponentResource):
         rate_limit: LocalRateLimit | Mapping[str, Any] | None = None,
         firewall: Firewall | Mapping[str, Any] | None = None,
         authentication: Authentication | Mapping[str, Any] | None = None,
-        opts: pulumi.ResourceOptions | None = None,
         _plan: GatewayPlan | None = None,
     ) -> None:
         context = f"{self.TYPE} {resource_name}"
         state = current_state()
+        if isinstance(workload, Mapping):  # a WorkloadRefArgs: pods this call does not manage
+            workload = GatewayWorkload.existing(**workload)
+        assert workload is not None  # with_args checked it
         with validated(context):
             if spec is None:
                 raw: dict[str, Any] = {

@@ -1,7 +1,5 @@
 """IngressGateway: a gateway workload plus the Gateway it serves, in one call."""
 
-from __future__ import annotations
-
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -17,8 +15,9 @@ from ..spec.istio import Server
 from ..spec.resources import GatewaySpec
 from ..spec.security import Authentication, Firewall
 from ..spec.workload import WorkloadSpec
-from ._arguments import checked_arguments
+from ._arguments import NO_ARGS, checked_arguments, with_args
 from ._runtime import adopt_dependencies, child_options, current_state, validated
+from .args import IngressGatewayArgs
 from .gateway import Gateway, check_gateway_plan, gateway_options
 from .workload import GatewayWorkload
 
@@ -32,9 +31,13 @@ class IngressGateway(pulumi.ComponentResource):
     namespace after its ServiceAccount and RBAC and before its Deployment; the Gateway waits for all
     of them. Everything is checked before anything is registered.
 
+    Takes an :class:`~pulumi_meshgw.components.args.IngressGatewayArgs`
+    (``IngressGateway("x", IngressGatewayArgs(...))``) or the same fields as keywords.
+
     Args:
         resource_name: Pulumi name; also the workload and Gateway name unless given in ``workload``.
-        servers: Istio ``servers`` (dicts in Istio's YAML shape or Server objects).
+        args: The fields below as one :class:`~pulumi_meshgw.components.args.IngressGatewayArgs`.
+        servers: Istio ``servers`` (dicts in Istio's YAML shape or Server objects; required).
         namespace: Where the gateway pods (and their TLS Secrets) run. Default: ``istio-ingress``.
         exposure: ``public``, ``internal`` or ``cluster`` (required).
         workload: Further :class:`~pulumi_meshgw.spec.WorkloadSpec` fields (``cloud``,
@@ -61,12 +64,15 @@ class IngressGateway(pulumi.ComponentResource):
 
     TYPE = "meshgw:index:IngressGateway"
 
+    @with_args(required=("servers",))
     @checked_arguments
     def __init__(
         self,
         resource_name: str,
+        args: IngressGatewayArgs = NO_ARGS,
+        opts: pulumi.ResourceOptions | None = None,
         *,
-        servers: Sequence[Server | Mapping[str, Any]],
+        servers: Sequence[Server | Mapping[str, Any]] | None = None,
         exposure: str | None = None,
         namespace: str = "istio-ingress",
         workload: Mapping[str, Any] | None = None,
@@ -78,7 +84,6 @@ class IngressGateway(pulumi.ComponentResource):
         authentication: Authentication | Mapping[str, Any] | None = None,
         address: AddressSpec | Mapping[str, Any] | None = None,
         address_pools: Sequence[AddressPoolSpec | Mapping[str, Any]] = (),
-        opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         context = f"{self.TYPE} {resource_name}"
         state = current_state()
@@ -92,7 +97,7 @@ class IngressGateway(pulumi.ComponentResource):
             graw: dict[str, Any] = {
                 "name": gateway_name or resource_name,
                 "workload": wspec.name,
-                "servers": [s.dump() if isinstance(s, Server) else s for s in servers],
+                "servers": [s.dump() if isinstance(s, Server) else s for s in servers or []],
             }
             graw.update(
                 gateway_options(
@@ -109,7 +114,7 @@ class IngressGateway(pulumi.ComponentResource):
         child = child_options(self)
         self.workload = GatewayWorkload(
             f"{resource_name}-workload",
-            wspec,
+            spec=wspec,
             ports=ports,
             credentials=plan.credentials,
             address_pools=address_pools,

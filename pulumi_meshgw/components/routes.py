@@ -24,8 +24,9 @@ from ..render.destination_rule import render_destination_rule
 from ..render.virtual_service import render_virtual_service
 from ..spec._base import parse
 from ..spec.resources import DestinationRuleSpec, VirtualServiceSpec
-from ._arguments import checked_arguments
+from ._arguments import NO_ARGS, checked_arguments, with_args
 from ._runtime import current_state, inherited_dependencies, raise_diagnostics, validated
+from .args import DestinationRuleArgs, VirtualServiceArgs
 from .gateway import Gateway
 
 __all__ = ["DestinationRule", "VirtualService"]
@@ -46,8 +47,12 @@ def _destination_hosts(spec: VirtualServiceSpec) -> list[tuple[str, str]]:
 class VirtualService(k8s.apiextensions.CustomResource):
     """An Istio ``VirtualService`` bound to Gateways declared in the same program.
 
+    Takes a :class:`~pulumi_meshgw.components.args.VirtualServiceArgs`
+    (``VirtualService("x", VirtualServiceArgs(...))``) or the same fields as keywords.
+
     Args:
         resource_name: Pulumi name; also the object name unless ``name`` is given.
+        args: The fields below as one :class:`~pulumi_meshgw.components.args.VirtualServiceArgs`.
         namespace: The route's namespace (usually the application's).
         hosts: Istio ``hosts``. Each must be served by a bound Gateway (IST0132), else preview fails.
         gateways: :class:`Gateway` objects, ``namespace/name`` of Gateways declared in this
@@ -60,10 +65,13 @@ class VirtualService(k8s.apiextensions.CustomResource):
         opts: Pulumi options; depends_on the bound Gateways and used DestinationRules is added.
     """
 
+    @with_args()
     @checked_arguments
     def __init__(
         self,
         resource_name: str,
+        args: VirtualServiceArgs = NO_ARGS,
+        opts: pulumi.ResourceOptions | None = None,
         *,
         namespace: str | None = None,
         hosts: Sequence[str] | None = None,
@@ -75,7 +83,6 @@ class VirtualService(k8s.apiextensions.CustomResource):
         name: str | None = None,
         overrides: Mapping[str, Any] | None = None,
         spec: VirtualServiceSpec | None = None,
-        opts: pulumi.ResourceOptions | None = None,
         _prechecked: bool = False,
     ) -> None:
         context = f"VirtualService {resource_name}"
@@ -143,8 +150,12 @@ class DestinationRule(k8s.apiextensions.CustomResource):
     Declare it before the VirtualServices that route to its subsets; they then depend on it, so the
     subsets exist before traffic is sent to them.
 
+    Takes a :class:`~pulumi_meshgw.components.args.DestinationRuleArgs` or the same fields as
+    keywords.
+
     Args:
         resource_name: Pulumi name; also the object name unless ``name`` is given.
+        args: The fields below as one :class:`~pulumi_meshgw.components.args.DestinationRuleArgs`.
         namespace: The rule's namespace.
         host: Istio ``host``.
         traffic_policy, subsets, export_to, workload_selector: Istio fields, as dicts.
@@ -154,10 +165,13 @@ class DestinationRule(k8s.apiextensions.CustomResource):
         opts: Pulumi options.
     """
 
+    @with_args()
     @checked_arguments
     def __init__(
         self,
         resource_name: str,
+        args: DestinationRuleArgs = NO_ARGS,
+        opts: pulumi.ResourceOptions | None = None,
         *,
         namespace: str | None = None,
         host: str | None = None,
@@ -168,7 +182,6 @@ class DestinationRule(k8s.apiextensions.CustomResource):
         name: str | None = None,
         overrides: Mapping[str, Any] | None = None,
         spec: DestinationRuleSpec | None = None,
-        opts: pulumi.ResourceOptions | None = None,
         _prechecked: bool = False,
     ) -> None:
         state = current_state()

@@ -1,7 +1,5 @@
 """GatewayWorkload: the Envoy Deployment a Gateway configuration applies to, and what runs with it."""
 
-from __future__ import annotations
-
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -23,7 +21,7 @@ from ..spec.addressing import AddressPoolSpec
 from ..spec.resources import GatewaySpec
 from ..spec.workload import WorkloadSpec
 from ._addressing import prepare_workload, workload_address
-from ._arguments import checked_arguments
+from ._arguments import NO_ARGS, checked_arguments, with_args
 from ._runtime import (
     StackState,
     adopt_dependencies,
@@ -34,6 +32,7 @@ from ._runtime import (
     validated,
     with_fingerprints,
 )
+from .args import GatewayWorkloadArgs
 
 __all__ = ["ExistingWorkload", "GatewayWorkload", "register_credentials"]
 
@@ -67,11 +66,15 @@ class GatewayWorkload(pulumi.ComponentResource):
 
     Several workloads may run side by side (a public and a private one); several Gateways may share
     one. Arguments are the fields of :class:`~pulumi_meshgw.spec.WorkloadSpec` (snake_case or the
-    camelCase config names); each field documents its default.
+    camelCase config names), as a :class:`~pulumi_meshgw.components.args.GatewayWorkloadArgs` or
+    keywords; each field documents its default.
 
     Args:
         resource_name: Pulumi name; also the workload name unless ``name`` is given.
-        spec: A ready WorkloadSpec (alternative to keyword fields).
+        args: WorkloadSpec fields as one
+            :class:`~pulumi_meshgw.components.args.GatewayWorkloadArgs`. Default: none.
+        spec: A ready WorkloadSpec (alternative to the fields; also accepted in the ``args``
+            place, as earlier releases took it).
         ports: Service ports. Default: derived from ``gateways`` if given, else ``http2`` 80 and
             ``https`` 443 (the chart's defaults). The status port 15021 is always first.
         gateways: Gateway specs that will bind to this workload; their server ports become the
@@ -102,19 +105,21 @@ class GatewayWorkload(pulumi.ComponentResource):
 
     TYPE = "meshgw:index:GatewayWorkload"
 
+    @with_args()
     @checked_arguments
     def __init__(
         self,
         resource_name: str,
-        spec: WorkloadSpec | Mapping[str, Any] | None = None,
+        args: GatewayWorkloadArgs = NO_ARGS,
+        opts: pulumi.ResourceOptions | None = None,
         *,
+        spec: WorkloadSpec | Mapping[str, Any] | None = None,
         ports: Sequence[ServicePortSpec] | None = None,
         gateways: Sequence[GatewaySpec] = (),
         credentials: Sequence[Credential] = (),
         address_pools: Sequence[AddressPoolSpec | Mapping[str, Any]] = (),
         reads_secrets: bool | None = None,
         backends: Sequence[str] | None = None,
-        opts: pulumi.ResourceOptions | None = None,
         _planned: bool = False,
         **fields: Any,
     ) -> None:
