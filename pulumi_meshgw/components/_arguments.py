@@ -22,6 +22,7 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any, TypeVar, cast
 
+import pulumi
 import typing_extensions
 
 from ..errors import Problem, show
@@ -34,6 +35,8 @@ F = TypeVar("F", bound=Callable[..., Any])
 _SEQUENCES = {list, tuple, collections.abc.Sequence, typing.Sequence}
 _MAPPINGS = {dict, collections.abc.Mapping, typing.Mapping}
 
+
+_INPUT_NAMES = {"Output": pulumi.Output, "T": pulumi.output.T}
 
 NO_ARGS: Any = types.MappingProxyType({})
 """The default of a component's ``args``: no Args object, only keywords (read-only, so shared)."""
@@ -79,6 +82,8 @@ def _describe(tp: Any) -> list[str]:
     if origin in (typing.Union, types.UnionType):
         out: list[str] = []
         for arg in typing.get_args(tp):
+            if typing.get_origin(arg) in (pulumi.Output, collections.abc.Awaitable):
+                continue  # pulumi.Input's other forms; the plain shape is what a message names
             out.extend(w for w in _describe(arg) if w not in out)
         return out
     if origin is typing.Annotated:
@@ -112,6 +117,14 @@ def _got(value: Any) -> str:
 def _shape_problem(name: str, value: Any, tp: Any, required: bool = False) -> Problem | None:
     if _matches(value, tp):
         return None
+    if isinstance(value, pulumi.Output):
+        return Problem(
+            name,
+            "is an Output; this argument decides which resources the component registers and what "
+            "they are named, so it takes a value known when the program runs (docs/inputs.md lists "
+            "the arguments that take Outputs)",
+            "MGW0100",
+        )
     accepted = [w for w in _describe(tp) if not (required and w == "None")]
     text = ", ".join(accepted[:-1]) + (" or " if len(accepted) > 1 else "") + accepted[-1]
     message = f"must be {text}, got {_got(value)}"
@@ -147,7 +160,8 @@ def checked_arguments(func: F) -> F:
 
     @functools.cache
     def hints() -> dict[str, Any]:
-        return typing.get_type_hints(func, include_extras=True)
+        # pulumi.Input[T] names "Output[T]" as a string, which the function's module may not define.
+        return typing.get_type_hints(func, localns=_INPUT_NAMES, include_extras=True)
 
     @functools.wraps(func)
     def wrapper(*args: Any, **kwargs: Any) -> Any:

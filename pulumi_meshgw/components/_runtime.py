@@ -89,6 +89,9 @@ class StackState:
     credentials: dict[tuple[str, str], pulumi.Resource] = field(default_factory=dict)
     destination_rules: dict[str, list[pulumi.Resource]] = field(default_factory=dict)
     slots: dict[type[Any], Any] = field(default_factory=dict)
+    inputs: dict[str, Any] = field(default_factory=dict)
+    """Values handed over by name from a component's arguments to its credentials
+    (``certificate.pem``), see :mod:`._inputs`."""
 
     def slot(self, cls: type[T]) -> T:
         """This run's instance of ``cls``, made on first use: what a component module keeps for

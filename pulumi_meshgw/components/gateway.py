@@ -14,6 +14,7 @@ from ..spec.istio import Server
 from ..spec.resources import GatewaySpec
 from ..spec.security import Authentication, Firewall
 from ._arguments import NO_ARGS, checked_arguments, with_args
+from ._inputs import PLAIN_HERE, lift_pem, refuse_outputs
 from ._runtime import (
     StackState,
     adopt_dependencies,
@@ -123,12 +124,15 @@ class Gateway(pulumi.ComponentResource):
         if isinstance(workload, Mapping):  # a WorkloadRefArgs: pods this call does not manage
             workload = GatewayWorkload.existing(**workload)
         assert workload is not None  # with_args checked it
+        lifted, pem_warnings = lift_pem(
+            [s.dump() if isinstance(s, Server) else s for s in servers or []], context
+        )
         with validated(context):
             if spec is None:
                 raw: dict[str, Any] = {
                     "name": name or resource_name,
                     "workload": workload.spec.name,
-                    "servers": [s.dump() if isinstance(s, Server) else s for s in servers or []],
+                    "servers": lifted,
                 }
                 if namespace is not None:
                     raw["namespace"] = namespace
@@ -141,6 +145,7 @@ class Gateway(pulumi.ComponentResource):
                         cache=cache, rateLimit=rate_limit, firewall=firewall, authentication=authentication
                     )
                 )
+                refuse_outputs(raw, context, PLAIN_HERE)
                 spec = parse(GatewaySpec, raw)
             plan = _plan or plan_gateway(spec, workload.spec, base_dir=base_dir)
             if isinstance(workload, GatewayWorkload) and workload.role is None and uses_credential(spec):
@@ -159,6 +164,8 @@ class Gateway(pulumi.ComponentResource):
         if _plan is None:
             check_gateway_plan(plan, state, context)
         super().__init__(self.TYPE, resource_name, None, opts)
+        for warning in pem_warnings:
+            pulumi.log.warn(str(warning), self)
         adopt_dependencies(self, opts)
         self.spec = spec
         self.name: str = spec.name

@@ -16,6 +16,7 @@ from ..spec.resources import GatewaySpec
 from ..spec.security import Authentication, Firewall
 from ..spec.workload import WorkloadSpec
 from ._arguments import NO_ARGS, checked_arguments, with_args
+from ._inputs import PLAIN_HERE, lift_pem, refuse_outputs
 from ._runtime import adopt_dependencies, child_options, current_state, validated
 from .args import IngressGatewayArgs
 from .gateway import Gateway, check_gateway_plan, gateway_options
@@ -87,29 +88,36 @@ class IngressGateway(pulumi.ComponentResource):
     ) -> None:
         context = f"{self.TYPE} {resource_name}"
         state = current_state()
+        lifted, pem_warnings = lift_pem(
+            [s.dump() if isinstance(s, Server) else s for s in servers or []], context
+        )
         with validated(context):
             wraw: dict[str, Any] = {"name": resource_name, "namespace": namespace, **dict(workload or {})}
             if exposure is not None:
                 wraw["exposure"] = exposure
             if address is not None:
                 wraw["address"] = address.dump() if isinstance(address, SpecModel) else dict(address)
+            refuse_outputs(wraw, context, PLAIN_HERE)
             wspec = parse(WorkloadSpec, wraw)
             graw: dict[str, Any] = {
                 "name": gateway_name or resource_name,
                 "workload": wspec.name,
-                "servers": [s.dump() if isinstance(s, Server) else s for s in servers or []],
+                "servers": lifted,
             }
             graw.update(
                 gateway_options(
                     cache=cache, rateLimit=rate_limit, firewall=firewall, authentication=authentication
                 )
             )
+            refuse_outputs(graw, context, PLAIN_HERE)
             gspec = parse(GatewaySpec, graw)
             # IP rules shape the Service (source ranges, client IP preservation) and NetworkPolicy.
             wspec = workload_with_firewall(wspec, [gspec])
             plan = plan_gateway(gspec, wspec, base_dir=base_dir)
             ports = service_ports([gspec])
         super().__init__(self.TYPE, resource_name, None, opts)
+        for warning in pem_warnings:
+            pulumi.log.warn(str(warning), self)
         adopt_dependencies(self, opts)
         child = child_options(self)
         self.workload = GatewayWorkload(

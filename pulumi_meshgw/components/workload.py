@@ -22,6 +22,7 @@ from ..spec.resources import GatewaySpec
 from ..spec.workload import WorkloadSpec
 from ._addressing import prepare_workload, workload_address
 from ._arguments import NO_ARGS, checked_arguments, with_args
+from ._inputs import registered_input
 from ._runtime import (
     StackState,
     adopt_dependencies,
@@ -324,5 +325,8 @@ def _secret_config(key: str) -> pulumi.Output[str]:
 
     ``pulumi config set --secret name`` stores ``<project>:name``, whatever the project is called.
     """
+    given = registered_input(key)  # certificate.pem: a value or Output from the program
+    if given is not None:
+        return pulumi.Output.from_input(given)
     ns, _, name = key.rpartition(":")
     return pulumi.Config(ns or None).require_secret(name)
