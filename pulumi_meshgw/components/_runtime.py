@@ -36,8 +36,10 @@ __all__ = [
     "child_options",
     "current_state",
     "inherited_dependencies",
+    "load_balancer_address",
     "raise_diagnostics",
     "register_manifest",
+    "tls_secret_names",
     "validated",
 ]
 
@@ -198,6 +200,32 @@ _CORE: dict[str, Callable[..., pulumi.CustomResource]] = {
     "policy/v1/PodDisruptionBudget": _typed(k8s.policy.v1.PodDisruptionBudget, spec="spec"),
     "networking.k8s.io/v1/NetworkPolicy": _typed(k8s.networking.v1.NetworkPolicy, spec="spec"),
 }
+
+
+def load_balancer_address(service: pulumi.CustomResource) -> pulumi.Output[str]:
+    """The address a LoadBalancer Service got, from its status (``status.loadBalancer.ingress[0]``:
+    the IP, else the DNS name); empty until the cloud assigns one, and for a ClusterIP Service."""
+    status: pulumi.Output[Any] = service.status  # type: ignore[attr-defined]
+    return status.apply(_ingress_address)
+
+
+def _ingress_address(status: Any) -> str:
+    lb = getattr(status, "load_balancer", None) if status is not None else None
+    for ingress in getattr(lb, "ingress", None) or []:
+        address = getattr(ingress, "ip", None) or getattr(ingress, "hostname", None)
+        if address:
+            return str(address)
+    return ""
+
+
+def tls_secret_names(gateway: Manifest) -> list[str]:
+    """The ``credentialName`` of each server of a rendered Gateway, sorted, once each."""
+    names = {
+        s["tls"]["credentialName"]
+        for s in gateway["spec"].get("servers", [])
+        if isinstance(s.get("tls"), Mapping) and s["tls"].get("credentialName")
+    }
+    return sorted(names)
 
 
 def inherited_dependencies(parent: pulumi.Resource | None) -> list[pulumi.Resource]:

@@ -186,6 +186,17 @@ class EgressGateway(pulumi.ComponentResource):
 
     TYPE = "meshgw:index:EgressGateway"
 
+    ref: str
+    """The egress Gateway's ``namespace/name``."""
+    service_fqdn: str
+    """The egress gateway Service's cluster DNS name."""
+    destinations: list[dict[str, Any]]
+    """Each destination as ``{host, port, mode, meshPort}``: the external host and port, and the
+    port the mesh reaches it on through the gateway."""
+    egress_ips: list[str]
+    """The NAT source IPs traffic leaves with (``egressIPs`` plus those ``natLookup`` found),
+    sorted: what a partner's allow-list needs."""
+
     @with_args()
     @checked_arguments
     def __init__(

@@ -21,6 +21,7 @@ from ._runtime import (
     current_state,
     raise_diagnostics,
     register_manifest,
+    tls_secret_names,
     validated,
 )
 from ._security import shared_peer_authentications
@@ -97,6 +98,16 @@ class Gateway(pulumi.ComponentResource):
 
     TYPE = "meshgw:index:Gateway"
 
+    ref: str
+    """The Gateway's ``namespace/name``: what a VirtualService's ``gateways`` lists."""
+    name: str
+    """The Gateway object's name."""
+    namespace: str
+    """The Gateway object's namespace."""
+    tls_secret_names: list[str]
+    """The ``credentialName`` of each terminating server, sorted: the Secrets in the gateway pods'
+    namespace that hold its certificates (made by this Gateway or existing)."""
+
     @with_args(required=("workload",))
     @checked_arguments
     def __init__(
@@ -168,8 +179,8 @@ class Gateway(pulumi.ComponentResource):
             pulumi.log.warn(str(warning), self)
         adopt_dependencies(self, opts)
         self.spec = spec
-        self.name: str = spec.name
-        self.namespace: str = plan.namespace
+        self.name = spec.name
+        self.namespace = plan.namespace
         self.ref = f"{plan.namespace}/{spec.name}"
         creds = register_credentials(self, plan.credentials, state, list(workload.dependencies()))
         self.credentials = {c.name: r for c, r in zip(plan.credentials, creds, strict=False)}
@@ -181,4 +192,12 @@ class Gateway(pulumi.ComponentResource):
         self.functions = [register_manifest(m, self, [self.gateway]) for m in plan.extras]
         state.index.add(plan.extras)
         state.gateways[(plan.namespace, spec.name)] = self
-        self.register_outputs({"ref": self.ref})
+        self.tls_secret_names = tls_secret_names(plan.manifest)
+        self.register_outputs(
+            {
+                "ref": self.ref,
+                "name": self.name,
+                "namespace": self.namespace,
+                "tlsSecretNames": self.tls_secret_names,
+            }
+        )

@@ -65,6 +65,19 @@ class IngressGateway(pulumi.ComponentResource):
 
     TYPE = "meshgw:index:IngressGateway"
 
+    ref: str
+    """The Gateway's ``namespace/name``: what a VirtualService's ``gateways`` lists."""
+    service_name: str
+    """The gateway Service's name (in ``namespace``)."""
+    service_fqdn: str
+    """The gateway Service's cluster DNS name, ``<name>.<namespace>.svc.cluster.local``."""
+    load_balancer_address: pulumi.Output[str]
+    """The load balancer's IP address or DNS name, from the Service's status once the cloud
+    assigned one (what a DNS record for the hosts points at); empty before, and for
+    ``exposure: cluster``."""
+    tls_secret_names: list[str]
+    """The TLS Secrets the servers use, in the gateway pods' namespace."""
+
     @with_args(required=("servers",))
     @checked_arguments
     def __init__(
@@ -135,4 +148,16 @@ class IngressGateway(pulumi.ComponentResource):
             f"{resource_name}-gateway", workload=self.workload, spec=gspec, opts=child, _plan=plan
         )
         self.ref = self.gateway.ref
-        self.register_outputs({"ref": self.ref, "serviceFqdn": self.workload.service_fqdn})
+        self.service_name = self.workload.service_name
+        self.service_fqdn = self.workload.service_fqdn
+        self.load_balancer_address = self.workload.load_balancer_address
+        self.tls_secret_names = self.gateway.tls_secret_names
+        self.register_outputs(
+            {
+                "ref": self.ref,
+                "serviceName": self.service_name,
+                "serviceFqdn": self.service_fqdn,
+                "loadBalancerAddress": self.load_balancer_address,
+                "tlsSecretNames": self.tls_secret_names,
+            }
+        )

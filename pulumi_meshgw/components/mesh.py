@@ -68,6 +68,13 @@ class Mesh(pulumi.ComponentResource):
 
     TYPE = "meshgw:index:Mesh"
 
+    gateway_refs: dict[str, str]
+    """``{gateway name: namespace/name}``, for VirtualServices declared outside the Mesh."""
+    service_fqdns: dict[str, str]
+    """``{workload name: Service cluster DNS name}`` of the ingress and egress workloads."""
+    addresses: dict[str, str]
+    """``{workload name: fixed load-balancer address}`` where the config gives or allocates one."""
+
     @checked_arguments
     def __init__(
         self,
@@ -145,8 +152,16 @@ class Mesh(pulumi.ComponentResource):
             self.virtual_services[f"{vs.namespace}/{vs.name}"] = VirtualService(
                 child_name(m), spec=vs, opts=child, _prechecked=True
             )
+        self.gateway_refs = {n: g.ref for n, g in self.gateways.items()}
+        self.service_fqdns = {
+            **{n: w.service_fqdn for n, w in self.workloads.items() if isinstance(w, GatewayWorkload)},
+            **{n: e.service_fqdn for n, e in self.egress_gateways.items()},
+        }
+        self.addresses = dict(sorted(plan.addresses.items()))
         self.register_outputs(
             {
+                "gatewayRefs": self.gateway_refs,
+                "serviceFqdns": self.service_fqdns,
                 "gateways": {n: g.ref for n, g in self.gateways.items()},
                 "workloads": {
                     n: w.service_fqdn for n, w in self.workloads.items() if isinstance(w, GatewayWorkload)

@@ -28,6 +28,7 @@ from ._runtime import (
     adopt_dependencies,
     child_options,
     current_state,
+    load_balancer_address,
     raise_diagnostics,
     register_manifest,
     validated,
@@ -105,6 +106,19 @@ class GatewayWorkload(pulumi.ComponentResource):
     """
 
     TYPE = "meshgw:index:GatewayWorkload"
+
+    service_name: str
+    """The gateway Service's name (in the workload's namespace)."""
+    service_fqdn: str
+    """The gateway Service's cluster DNS name, ``<name>.<namespace>.svc.cluster.local``."""
+    selector: dict[str, str]
+    """The gateway pods' labels: a Gateway's selector."""
+    load_balancer_address: pulumi.Output[str]
+    """The load balancer's IP address or DNS name, from the Service's status once the cloud
+    assigned one; empty before, and for a ClusterIP Service."""
+    address: str | None
+    """The fixed load-balancer address the config gives or allocates (docs/addressing.md), or
+    None when the cloud assigns one."""
 
     @with_args()
     @checked_arguments
@@ -196,13 +210,18 @@ class GatewayWorkload(pulumi.ComponentResource):
         self.hpa = by_kind.get("HorizontalPodAutoscaler")
         self.pdb = by_kind.get("PodDisruptionBudget")
         self.network_policy = by_kind.get("NetworkPolicy")
+        self.service_name = spec.name
         self.service_fqdn = f"{spec.name}.{spec.namespace}.svc.cluster.local"
+        self.selector = spec.selector_labels
+        self.load_balancer_address = load_balancer_address(self.service)
         self.address = workload_address(spec)
         self.register_outputs(
             {
                 "namespace": spec.namespace,
-                "selector": spec.selector_labels,
+                "selector": self.selector,
+                "serviceName": self.service_name,
                 "serviceFqdn": self.service_fqdn,
+                "loadBalancerAddress": self.load_balancer_address,
                 "address": self.address,
             }
         )
