@@ -26,9 +26,9 @@ import pulumi
 import typing_extensions
 
 from ..errors import Problem, show
-from ._runtime import ComponentConfigError
+from ._runtime import ComponentConfigError, in_cluster
 
-__all__ = ["NO_ARGS", "checked_arguments", "with_args"]
+__all__ = ["NO_ARGS", "checked_arguments", "cluster_scoped", "with_args"]
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -251,8 +251,22 @@ def with_args(*, required: tuple[str, ...] = ()) -> Callable[[F], F]:
             if problems:
                 kind = getattr(self, "TYPE", None) or type(self).__name__
                 raise ComponentConfigError(problems, context=f"{kind} {resource_name}")
-            return func(self, resource_name, opts=opts, **kwargs)
+            with in_cluster(opts):  # the registry of the cluster the options select
+                return func(self, resource_name, opts=opts, **kwargs)
 
         return cast(F, wrapper)
 
     return decorate
+
+
+def cluster_scoped(func: F) -> F:
+    """Build a component whose ``__init__`` is ``(self, name, args, opts, ...)`` into the cluster
+    its ``opts`` select (what :func:`with_args` does for the others)."""
+
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        opts = kwargs.get("opts", args[3] if len(args) > 3 else None)
+        with in_cluster(opts if isinstance(opts, pulumi.ResourceOptions) else None):
+            return func(*args, **kwargs)
+
+    return cast(F, wrapper)

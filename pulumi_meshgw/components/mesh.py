@@ -11,12 +11,13 @@ from ..errors import ConfigError, Problem
 from ..plan import MeshPlan, declare_external, plan_mesh
 from ..spec.mesh import CONFIG_KEYS, MeshSpec
 from ._addressing import resolve_mesh_lookups
-from ._arguments import NO_ARGS, checked_arguments
+from ._arguments import NO_ARGS, checked_arguments, cluster_scoped
 from ._runtime import (
     adopt_dependencies,
     child_name,
     child_options,
     current_state,
+    program_unique_name,
     register_manifest,
     validated,
 )
@@ -75,6 +76,7 @@ class Mesh(pulumi.ComponentResource):
     addresses: dict[str, str]
     """``{workload name: fixed load-balancer address}`` where the config gives or allocates one."""
 
+    @cluster_scoped
     @checked_arguments
     def __init__(
         self,
@@ -108,7 +110,7 @@ class Mesh(pulumi.ComponentResource):
         child = child_options(self)
         for ns in plan.namespaces:
             name = ns["metadata"]["name"]
-            state.namespaces[name] = register_manifest(ns, self)
+            state.namespaces[name] = register_manifest(ns, self, name=program_unique_name(child_name(ns)))
         self.workloads: dict[str, GatewayWorkload | ExistingWorkload] = {}
         for name, wp in plan.workloads.items():
             if wp.spec.is_external:

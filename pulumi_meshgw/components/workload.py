@@ -26,9 +26,11 @@ from ._inputs import registered_input
 from ._runtime import (
     StackState,
     adopt_dependencies,
+    child_name,
     child_options,
     current_state,
     load_balancer_address,
+    program_unique_name,
     raise_diagnostics,
     register_manifest,
     validated,
@@ -179,7 +181,8 @@ class GatewayWorkload(pulumi.ComponentResource):
         if spec.create_namespace:
             ns_res = state.namespaces.get(spec.namespace)
             if ns_res is None:
-                ns_res = register_manifest(render_namespace(spec.namespace), self)
+                ns = render_namespace(spec.namespace)
+                ns_res = register_manifest(ns, self, name=program_unique_name(child_name(ns)))
                 state.namespaces[spec.namespace] = ns_res
             ns_deps.append(ns_res)
         by_kind: dict[str, pulumi.CustomResource] = {}
