@@ -44,6 +44,7 @@ __all__ = [
     "program_unique_name",
     "raise_diagnostics",
     "register_manifest",
+    "share_state_across_constructs",
     "tls_secret_names",
     "validated",
 ]
@@ -129,8 +130,25 @@ _CLUSTER: ContextVar[pulumi.ProviderResource | None] = ContextVar("meshgw_cluste
 """The Kubernetes provider (cluster) the component being built registers into; None: the default."""
 
 
+_SHARED: dict[str, bool] = {"constructs": False}
+
+
+def share_state_across_constructs() -> None:
+    """Keep one registry per program in a component provider (``python -m pulumi_meshgw.provider``),
+    where every component of a program is built by its own Construct call with a monitor
+    connection of its own: key the program by project, stack and preview instead."""
+    _SHARED["constructs"] = True
+
+
 def _program() -> _Program:
-    monitor = pulumi.runtime.settings.get_monitor()
+    monitor: Any = pulumi.runtime.settings.get_monitor()
+    if _SHARED["constructs"]:
+        monitor = (pulumi.get_project(), pulumi.get_stack(), pulumi.runtime.is_dry_run())
+        key = hash(monitor)
+        entry = _STATES.get(key)
+        if entry is None:
+            entry = _STATES[key] = (monitor, _Program())
+        return entry[1]
     key = id(monitor)
     entry = _STATES.get(key)
     if entry is None or entry[0] is not monitor:

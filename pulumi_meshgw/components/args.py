@@ -20,11 +20,18 @@ argument (``servers: must be a list, got the string 'a'``); a bad value inside o
 its config path (``servers[0].port.number``) and the rule's code.
 """
 
+import sys
 from collections.abc import Mapping, Sequence
 from typing import Any
 
 import pulumi
-from typing_extensions import Required, TypedDict
+
+if sys.version_info >= (3, 11):
+    # typing's own: the provider host's typing.is_typeddict does not recognise typing_extensions'
+    # TypedDict before Python 3.13, and would take every field as required.
+    from typing import Required, TypedDict
+else:  # pragma: no cover - Python 3.10
+    from typing_extensions import Required, TypedDict
 
 __all__ = [
     "CertManagerArgs",
