@@ -165,8 +165,9 @@ class ServerTLSArgs(TypedDict, total=False):
     https_redirect: pulumi.Input[bool]
     """On an HTTP port: answer every request with a 301 to HTTPS. Default: false."""
     credential_name: pulumi.Input[str]
-    """An existing Secret in the gateway pods' namespace (a Secret elsewhere is refused: Istio
-    only reads its own namespace). Default: the Secret this library makes, ``<gateway>-<port>``."""
+    """An existing Secret in the gateway pods' namespace (Istio reads credentials only there).
+    Default: the Secret this library makes from ``certificate`` or the files,
+    ``<gateway>-<port name>-cert``."""
     server_certificate: pulumi.Input[str]
     """Path of the certificate file, read when the program runs (never emitted). Default: none."""
     private_key: pulumi.Input[str]
@@ -176,9 +177,10 @@ class ServerTLSArgs(TypedDict, total=False):
     subject_alt_names: pulumi.Input[Sequence[pulumi.Input[str]]]
     """Client certificate names accepted (``MUTUAL``). Default: any the CA signed."""
     min_protocol_version: pulumi.Input[str]
-    """``TLSV1_2`` or ``TLSV1_3``. Default: ``TLSV1_2`` (older versions are refused)."""
+    """``TLSV1_2`` or ``TLSV1_3``. Default: ``TLSV1_2`` on terminating servers; ``TLSV1_0`` and
+    ``TLSV1_1`` are refused."""
     max_protocol_version: pulumi.Input[str]
-    """``TLSV1_2`` or ``TLSV1_3``. Default: Envoy's (``TLSV1_3``)."""
+    """``TLS_AUTO``, ``TLSV1_2`` or ``TLSV1_3``. Default: unset (Envoy's)."""
     cipher_suites: pulumi.Input[Sequence[pulumi.Input[str]]]
     """Allowed TLS 1.2 cipher suites. Default: Envoy's."""
     certificate: pulumi.Input[CertificateArgs]
