@@ -85,7 +85,10 @@ def touches(problem_path: str, leaves: Sequence[Leaf], prefix: Path = ()) -> boo
 
 
 def log_waiting(context: str, leaves: Sequence[Leaf], checks: str, resource: pulumi.Resource | None) -> None:
-    """Say at preview which checks wait for which Outputs."""
+    """Say at preview which checks wait for which Outputs (in an update they run before any
+    resource made from the values is created, so there is nothing to say)."""
+    if not pulumi.runtime.is_dry_run():
+        return
     paths = ", ".join(format_path(p) for p, _ in leaves)
     pulumi.log.info(
         f"{context}: {checks} wait for {paths}, which come from other resources; they run when the "
