@@ -67,3 +67,32 @@ def test_function_examples_are_valid_config() -> None:
     data = yaml.safe_load(functions)
     parse(HttpCache, data["cache"])
     parse(LocalRateLimit, data["rateLimit"])
+
+
+def test_pulumi_yaml_example_is_served_by_the_package() -> None:
+    """The README's Pulumi YAML program, as the engine hands it to the package: each resource is a
+    Construct with its properties; ``${public.ref}`` is the first component's output."""
+    from pulumi.provider.experimental.component import ComponentProvider
+
+    from pulumi_meshgw import __version__
+    from pulumi_meshgw.provider import COMPONENTS, PACKAGE, TOKENS
+
+    (program,) = [yaml.safe_load(b) for b in blocks("yaml") if b.startswith("resources:")]
+    resources = program["resources"]
+    assert {r["type"] for r in resources.values()} <= set(TOKENS.values())
+    provider = ComponentProvider(list(COMPONENTS), PACKAGE, version=__version__)
+
+    def served() -> None:
+        refs: dict[str, str] = {}
+        for name, res in resources.items():
+            props = yaml.safe_load(
+                yaml.safe_dump(res["properties"]).replace("${public.ref}", refs.get("public", ""))
+            )
+            provider.construct(name, res["type"], props)
+            refs["public"] = "istio-ingress/public"
+
+    rec = run(served)
+    kinds = [m.kind for m in rec.manifests()]
+    assert kinds.index("Gateway") < kinds.index("VirtualService")
+    (vs,) = [m for m in rec.manifests() if m.kind == "VirtualService"]
+    assert vs.body["spec"]["gateways"] == ["istio-ingress/public"]

@@ -22,10 +22,13 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any, TypeVar, cast
 
-from ..errors import Problem, show
-from ._runtime import ComponentConfigError
+import pulumi
+import typing_extensions
 
-__all__ = ["checked_arguments"]
+from ..errors import Problem, show
+from ._runtime import ComponentConfigError, in_cluster
+
+__all__ = ["NO_ARGS", "checked_arguments", "cluster_scoped", "with_args"]
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -33,9 +36,17 @@ _SEQUENCES = {list, tuple, collections.abc.Sequence, typing.Sequence}
 _MAPPINGS = {dict, collections.abc.Mapping, typing.Mapping}
 
 
+_INPUT_NAMES = {"Output": pulumi.Output, "T": pulumi.output.T}
+
+NO_ARGS: Any = types.MappingProxyType({})
+"""The default of a component's ``args``: no Args object, only keywords (read-only, so shared)."""
+
+
 def _matches(value: Any, tp: Any) -> bool:
     """Whether ``value`` has the outer shape of the annotation ``tp``."""
     origin = typing.get_origin(tp)
+    if typing_extensions.is_typeddict(tp):  # an Args mapping, or a ready spec model in its place
+        return isinstance(value, Mapping) or hasattr(value, "model_dump")
     if tp is Any or isinstance(tp, (TypeVar, typing.ForwardRef, str)):
         return True
     if origin in (typing.Union, types.UnionType):
@@ -71,6 +82,8 @@ def _describe(tp: Any) -> list[str]:
     if origin in (typing.Union, types.UnionType):
         out: list[str] = []
         for arg in typing.get_args(tp):
+            if typing.get_origin(arg) in (pulumi.Output, collections.abc.Awaitable):
+                continue  # pulumi.Input's other forms; the plain shape is what a message names
             out.extend(w for w in _describe(arg) if w not in out)
         return out
     if origin is typing.Annotated:
@@ -101,10 +114,18 @@ def _got(value: Any) -> str:
     return f"a {type(value).__name__}"
 
 
-def _shape_problem(name: str, value: Any, tp: Any) -> Problem | None:
+def _shape_problem(name: str, value: Any, tp: Any, required: bool = False) -> Problem | None:
     if _matches(value, tp):
         return None
-    accepted = _describe(tp)
+    if isinstance(value, pulumi.Output):
+        return Problem(
+            name,
+            "is an Output; this argument decides which resources the component registers and what "
+            "they are named, so it takes a value known when the program runs (docs/inputs.md lists "
+            "the arguments that take Outputs)",
+            "MGW0100",
+        )
+    accepted = [w for w in _describe(tp) if not (required and w == "None")]
     text = ", ".join(accepted[:-1]) + (" or " if len(accepted) > 1 else "") + accepted[-1]
     message = f"must be {text}, got {_got(value)}"
     if "a list" in accepted and not isinstance(value, (list, tuple)):
@@ -139,7 +160,8 @@ def checked_arguments(func: F) -> F:
 
     @functools.cache
     def hints() -> dict[str, Any]:
-        return typing.get_type_hints(func, include_extras=True)
+        # pulumi.Input[T] names "Output[T]" as a string, which the function's module may not define.
+        return typing.get_type_hints(func, localns=_INPUT_NAMES, include_extras=True)
 
     @functools.wraps(func)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
@@ -166,6 +188,10 @@ def checked_arguments(func: F) -> F:
                 if not problems:
                     problems.append(Problem("", f"cannot call it that way: {err}", "MGW0100"))
             else:
+                if bound.arguments.get("spec") is None:  # with_args: given as keyword or in args
+                    required = getattr(wrapper, "required", ())
+                    missing = [n for n in required if bound.arguments.get(n) is None]
+                    problems.extend(Problem(n, "required argument is missing", "MGW0100") for n in missing)
                 for name, value in bound.arguments.items():
                     param = signature.parameters[name]
                     if name == "self" or name not in hints() or param.kind is param.VAR_KEYWORD:
@@ -173,11 +199,74 @@ def checked_arguments(func: F) -> F:
                     tp = hints()[name]
                     values = value if param.kind is param.VAR_POSITIONAL else (value,)
                     for item in values:
-                        problem = _shape_problem(name, item, tp)
+                        problem = _shape_problem(name, item, tp, name in getattr(wrapper, "required", ()))
                         if problem is not None:
                             problems.append(problem)
         if problems:
             raise ComponentConfigError(problems, context=_context(args, kwargs, func.__qualname__))
         return func(*args, **kwargs)
+
+    return cast(F, wrapper)
+
+
+_TWICE = "given both in args and as a keyword; give it once"
+
+
+def with_args(*, required: tuple[str, ...] = ()) -> Callable[[F], F]:
+    """Let a component take its ``*Args`` object (``Gateway("x", GatewayArgs(...))``, or ``args=``)
+    as well as keywords: the Args' items become keywords, so both forms meet the same checks.
+
+    A ready spec model in the ``args`` place (``GatewayWorkload("w", WorkloadSpec(...))``, as
+    earlier releases took it) is passed on as ``spec``.
+
+    Args:
+        required: Arguments that must be given one way or the other, unless ``spec`` is
+            (:func:`checked_arguments` reports them with the other argument problems).
+
+    Raises:
+        ComponentConfigError: ``args`` is not a mapping, an argument is given both ways, or a
+            required one is missing (MGW0100).
+    """
+
+    def decorate(func: F) -> F:
+        func.required = required  # type: ignore[attr-defined]  # checked_arguments says "must be a list"
+
+        @functools.wraps(func)
+        def wrapper(
+            self: Any, resource_name: str, args: Any = NO_ARGS, opts: Any = None, **kwargs: Any
+        ) -> Any:
+            problems: list[Problem] = []
+            if hasattr(args, "model_dump"):  # a spec model (pydantic), the earlier positional form
+                if "spec" in kwargs:
+                    problems.append(Problem("spec", _TWICE, "MGW0100"))
+                kwargs["spec"] = args
+            elif not isinstance(args, Mapping):
+                what = getattr(typing.get_type_hints(func).get("args"), "__name__", "Args")
+                problems.append(Problem("args", f"must be a {what} (a mapping), got {_got(args)}", "MGW0100"))
+            else:
+                for key, value in args.items():
+                    if key in kwargs:
+                        problems.append(Problem(str(key), _TWICE, "MGW0100"))
+                    kwargs[str(key)] = value
+            if problems:
+                kind = getattr(self, "TYPE", None) or type(self).__name__
+                raise ComponentConfigError(problems, context=f"{kind} {resource_name}")
+            with in_cluster(opts):  # the registry of the cluster the options select
+                return func(self, resource_name, opts=opts, **kwargs)
+
+        return cast(F, wrapper)
+
+    return decorate
+
+
+def cluster_scoped(func: F) -> F:
+    """Build a component whose ``__init__`` is ``(self, name, args, opts, ...)`` into the cluster
+    its ``opts`` select (what :func:`with_args` does for the others)."""
+
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        opts = kwargs.get("opts", args[3] if len(args) > 3 else None)
+        with in_cluster(opts if isinstance(opts, pulumi.ResourceOptions) else None):
+            return func(*args, **kwargs)
 
     return cast(F, wrapper)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from functools import partial
 from typing import Any, TypeVar, cast
@@ -34,10 +35,17 @@ __all__ = [
     "adopt_dependencies",
     "child_name",
     "child_options",
+    "cluster_of",
     "current_state",
+    "in_cluster",
     "inherited_dependencies",
+    "inherited_retain",
+    "load_balancer_address",
+    "program_unique_name",
     "raise_diagnostics",
     "register_manifest",
+    "share_state_across_constructs",
+    "tls_secret_names",
     "validated",
 ]
 
@@ -89,6 +97,9 @@ class StackState:
     credentials: dict[tuple[str, str], pulumi.Resource] = field(default_factory=dict)
     destination_rules: dict[str, list[pulumi.Resource]] = field(default_factory=dict)
     slots: dict[type[Any], Any] = field(default_factory=dict)
+    inputs: dict[str, Any] = field(default_factory=dict)
+    """Values handed over by name from a component's arguments to its credentials
+    (``certificate.pem``), see :mod:`._inputs`."""
 
     def slot(self, cls: type[T]) -> T:
         """This run's instance of ``cls``, made on first use: what a component module keeps for
@@ -105,23 +116,104 @@ class StackState:
         return out
 
 
-_STATES: dict[int, tuple[object, StackState]] = {}
+@dataclass
+class _Program:
+    """One running program: a registry per cluster, and the child names already taken."""
+
+    clusters: dict[int | None, tuple[object, StackState]] = field(default_factory=dict)
+    names: set[str] = field(default_factory=set)
 
 
-def current_state() -> StackState:
-    """The registry of the program that is running now.
+_STATES: dict[int, tuple[object, _Program]] = {}
 
-    Keyed by the engine connection, so each ``pulumi up`` (and each mocked test run) gets its own.
-    """
-    monitor = pulumi.runtime.settings.get_monitor()
+_CLUSTER: ContextVar[pulumi.ProviderResource | None] = ContextVar("meshgw_cluster", default=None)
+"""The Kubernetes provider (cluster) the component being built registers into; None: the default."""
+
+
+_SHARED: dict[str, bool] = {"constructs": False}
+
+
+def share_state_across_constructs() -> None:
+    """Keep one registry per program in a component provider (``python -m pulumi_meshgw.provider``),
+    where every component of a program is built by its own Construct call with a monitor
+    connection of its own: key the program by project, stack and preview instead."""
+    _SHARED["constructs"] = True
+
+
+def _program() -> _Program:
+    monitor: Any = pulumi.runtime.settings.get_monitor()
+    if _SHARED["constructs"]:
+        monitor = (pulumi.get_project(), pulumi.get_stack(), pulumi.runtime.is_dry_run())
+        key = hash(monitor)
+        entry = _STATES.get(key)
+        if entry is None:
+            entry = _STATES[key] = (monitor, _Program())
+        return entry[1]
     key = id(monitor)
     entry = _STATES.get(key)
     if entry is None or entry[0] is not monitor:
         for k in [k for k, (m, _) in _STATES.items() if m is not monitor and k != key]:
             del _STATES[k]  # earlier runs in this process are over
-        entry = (monitor, StackState())
+        entry = (monitor, _Program())
         _STATES[key] = entry
     return entry[1]
+
+
+def current_state() -> StackState:
+    """The registry of the program that is running now, for the cluster being built into.
+
+    Keyed by the engine connection, so each ``pulumi up`` (and each mocked test run) gets its own,
+    and by the Kubernetes provider in effect, so that one program may declare a mesh per cluster:
+    the same namespace, host or gateway name in two clusters is no conflict.
+    """
+    program = _program()
+    cluster = _CLUSTER.get()
+    key = id(cluster) if cluster is not None else None
+    entry = program.clusters.get(key)
+    if entry is None:
+        entry = program.clusters[key] = (cluster, StackState())
+    return entry[1]
+
+
+def cluster_of(opts: pulumi.ResourceOptions | None) -> pulumi.ProviderResource | None:
+    """The Kubernetes provider ``opts`` select: ``provider``, ``providers``, or the parent's."""
+    if opts is None:
+        return None
+    candidates: list[Any] = [opts.provider]
+    providers = opts.providers
+    candidates.extend(providers.values() if isinstance(providers, Mapping) else providers or [])
+    for p in candidates:
+        if isinstance(p, pulumi.ProviderResource) and p.package == "kubernetes":
+            return p
+    inherited = getattr(opts.parent, "_providers", None) or {}
+    found = inherited.get("kubernetes")
+    return found if isinstance(found, pulumi.ProviderResource) else None
+
+
+@contextmanager
+def in_cluster(opts: pulumi.ResourceOptions | None) -> Iterator[None]:
+    """Build a component into the cluster its options select (see :func:`current_state`)."""
+    token = _CLUSTER.set(cluster_of(opts))
+    try:
+        yield
+    finally:
+        _CLUSTER.reset(token)
+
+
+def program_unique_name(name: str) -> str:
+    """``name``, or ``name@<provider>`` when another cluster of the program took it first.
+
+    Cluster-scoped children (Namespaces) of several clusters would otherwise share a URN. The
+    first cluster keeps the plain name, so a program that grows a second cluster replaces
+    nothing in the first.
+    """
+    program = _program()
+    cluster = _CLUSTER.get()
+    unique = name
+    if name in program.names and cluster is not None:
+        unique = f"{name}@{cluster._name}"  # the provider's Pulumi name
+    program.names.add(unique)
+    return unique
 
 
 def child_name(manifest: Mapping[str, Any]) -> str:
@@ -197,6 +289,32 @@ _CORE: dict[str, Callable[..., pulumi.CustomResource]] = {
 }
 
 
+def load_balancer_address(service: pulumi.CustomResource) -> pulumi.Output[str]:
+    """The address a LoadBalancer Service got, from its status (``status.loadBalancer.ingress[0]``:
+    the IP, else the DNS name); empty until the cloud assigns one, and for a ClusterIP Service."""
+    status: pulumi.Output[Any] = service.status  # type: ignore[attr-defined]
+    return status.apply(_ingress_address)
+
+
+def _ingress_address(status: Any) -> str:
+    lb = getattr(status, "load_balancer", None) if status is not None else None
+    for ingress in getattr(lb, "ingress", None) or []:
+        address = getattr(ingress, "ip", None) or getattr(ingress, "hostname", None)
+        if address:
+            return str(address)
+    return ""
+
+
+def tls_secret_names(gateway: Manifest) -> list[str]:
+    """The ``credentialName`` of each server of a rendered Gateway, sorted, once each."""
+    names = {
+        s["tls"]["credentialName"]
+        for s in gateway["spec"].get("servers", [])
+        if isinstance(s.get("tls"), Mapping) and s["tls"].get("credentialName")
+    }
+    return sorted(names)
+
+
 def inherited_dependencies(parent: pulumi.Resource | None) -> list[pulumi.Resource]:
     """The ``depends_on`` of the library's components above a child, which it must wait for too.
 
@@ -209,19 +327,35 @@ def inherited_dependencies(parent: pulumi.Resource | None) -> list[pulumi.Resour
 
 
 def adopt_dependencies(component: pulumi.Resource, opts: pulumi.ResourceOptions | None) -> None:
-    """Record the dependencies ``component``'s children inherit: its own plus its parent's."""
+    """Record what ``component``'s children inherit: its ``depends_on`` plus its parent's, and
+    ``retain_on_delete`` (Pulumi passes ``protect`` and providers down to children itself, but not
+    these two)."""
     raw = opts.depends_on if opts is not None else None
     own = raw if isinstance(raw, list) else [raw] if raw is not None else []
     resources = [d for d in own if isinstance(d, pulumi.Resource)]
+    parent = opts.parent if opts is not None else None
     component.meshgw_depends_on = [  # type: ignore[attr-defined]
-        *inherited_dependencies(opts.parent if opts is not None else None),
+        *inherited_dependencies(parent),
         *resources,
     ]
+    retain = opts.retain_on_delete if opts is not None else None
+    component.meshgw_retain_on_delete = (  # type: ignore[attr-defined]
+        retain if retain is not None else inherited_retain(parent)
+    )
+
+
+def inherited_retain(parent: pulumi.Resource | None) -> bool | None:
+    """The ``retain_on_delete`` a child of ``parent`` takes: the nearest component's that set it."""
+    return getattr(parent, "meshgw_retain_on_delete", None)
 
 
 def child_options(parent: pulumi.Resource) -> pulumi.ResourceOptions:
     """Options for a child created outside :func:`register_manifest`: parent plus inherited deps."""
-    return pulumi.ResourceOptions(parent=parent, depends_on=inherited_dependencies(parent) or None)
+    return pulumi.ResourceOptions(
+        parent=parent,
+        depends_on=inherited_dependencies(parent) or None,
+        retain_on_delete=inherited_retain(parent),
+    )
 
 
 def register_manifest(
@@ -232,7 +366,9 @@ def register_manifest(
 ) -> pulumi.CustomResource:
     """Register one rendered object as its typed pulumi_kubernetes resource (CRDs as CustomResource)."""
     deps = [*depends_on, *inherited_dependencies(parent)]
-    opts = pulumi.ResourceOptions(parent=parent, depends_on=deps or None)
+    opts = pulumi.ResourceOptions(
+        parent=parent, depends_on=deps or None, retain_on_delete=inherited_retain(parent)
+    )
     rname = name or child_name(manifest)
     make = _CORE.get(f"{manifest['apiVersion']}/{manifest['kind']}")
     if make is not None:

@@ -1,8 +1,6 @@
 """EgressGateway: a dedicated exit node for traffic leaving the mesh, with its own policies and
 telemetry, and the lock-down that makes client namespaces use it."""
 
-from __future__ import annotations
-
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -20,7 +18,7 @@ from ..render.secret import render_tls_secret
 from ..spec._base import SpecModel, parse
 from ..spec.egress import EgressDestination, EgressGatewaySpec
 from ._addressing import nat_egress_ips
-from ._arguments import checked_arguments
+from ._arguments import NO_ARGS, checked_arguments, with_args
 from ._runtime import (
     ComponentConfigError,
     StackState,
@@ -32,6 +30,7 @@ from ._runtime import (
     validated,
     with_fingerprints,
 )
+from .args import EgressGatewayArgs
 from .workload import GatewayWorkload, register_credentials
 
 __all__ = ["EgressGateway", "register_egress_sidecars"]
@@ -142,8 +141,12 @@ class EgressGateway(pulumi.ComponentResource):
     Everything is validated and checked (consistency, schemas, conflicts with what the program
     declared before) before anything is registered.
 
+    Takes an :class:`~pulumi_meshgw.components.args.EgressGatewayArgs` or the same fields as
+    keywords.
+
     Args:
         resource_name: Pulumi name; also the gateway's name unless ``name`` is given.
+        args: The fields below as one :class:`~pulumi_meshgw.components.args.EgressGatewayArgs`.
         destinations: External destinations, as dicts in the config shape (``host``, ``port``,
             ``mode``, ``sources``, ``origination``...) or :class:`EgressDestination`.
         namespace: Where the gateway runs. Default: ``istio-egress``.
@@ -183,10 +186,24 @@ class EgressGateway(pulumi.ComponentResource):
 
     TYPE = "meshgw:index:EgressGateway"
 
+    ref: str
+    """The egress Gateway's ``namespace/name``."""
+    service_fqdn: str
+    """The egress gateway Service's cluster DNS name."""
+    destinations: list[dict[str, Any]]
+    """Each destination as ``{host, port, mode, meshPort}``: the external host and port, and the
+    port the mesh reaches it on through the gateway."""
+    egress_ips: list[str]
+    """The NAT source IPs traffic leaves with (``egressIPs`` plus those ``natLookup`` found),
+    sorted: what a partner's allow-list needs."""
+
+    @with_args()
     @checked_arguments
     def __init__(
         self,
         resource_name: str,
+        args: EgressGatewayArgs = NO_ARGS,
+        opts: pulumi.ResourceOptions | None = None,
         *,
         destinations: Sequence[EgressDestination | Mapping[str, Any]] | None = None,
         namespace: str | None = None,
@@ -202,7 +219,6 @@ class EgressGateway(pulumi.ComponentResource):
         name: str | None = None,
         base_dir: Path | None = None,
         spec: EgressGatewaySpec | None = None,
-        opts: pulumi.ResourceOptions | None = None,
         _plan: EgressPlan | None = None,
         _sidecars: bool = True,
     ) -> None:
@@ -261,7 +277,7 @@ class EgressGateway(pulumi.ComponentResource):
         child = child_options(self)
 
         self.workload = GatewayWorkload(
-            f"{resource_name}-workload", plan.workload, ports=plan.ports, opts=child
+            f"{resource_name}-workload", spec=plan.workload, ports=plan.ports, opts=child
         )
         ns_dep = state.namespaces.get(spec.namespace)
         base: list[pulumi.Resource] = [ns_dep] if ns_dep is not None else []

@@ -1,7 +1,5 @@
 """Gateway: an Istio Gateway bound to a gateway workload object, with its TLS credentials."""
 
-from __future__ import annotations
-
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -15,16 +13,19 @@ from ..spec.envoy_filters import HttpCache, LocalRateLimit
 from ..spec.istio import Server
 from ..spec.resources import GatewaySpec
 from ..spec.security import Authentication, Firewall
-from ._arguments import checked_arguments
+from ._arguments import NO_ARGS, checked_arguments, with_args
+from ._inputs import PLAIN_HERE, lift_pem, refuse_outputs
 from ._runtime import (
     StackState,
     adopt_dependencies,
     current_state,
     raise_diagnostics,
     register_manifest,
+    tls_secret_names,
     validated,
 )
 from ._security import shared_peer_authentications
+from .args import GatewayArgs
 from .workload import ExistingWorkload, GatewayWorkload, register_credentials
 
 __all__ = ["Gateway"]
@@ -60,9 +61,14 @@ class Gateway(pulumi.ComponentResource):
     servers becomes a ``kubernetes.io/tls`` Secret (or a cert-manager Certificate) in the namespace
     where the workload's pods run, which is the only place Istio reads it from.
 
+    Takes a :class:`~pulumi_meshgw.components.args.GatewayArgs` (``Gateway("x", GatewayArgs(...))``)
+    or the same fields as keywords.
+
     Args:
         resource_name: Pulumi name; also the Gateway name unless ``name`` is given.
-        workload: A :class:`GatewayWorkload`, or :meth:`GatewayWorkload.existing`.
+        args: The fields below as one :class:`~pulumi_meshgw.components.args.GatewayArgs`.
+        workload: A :class:`GatewayWorkload`, :meth:`GatewayWorkload.existing`, or a
+            :class:`~pulumi_meshgw.components.args.WorkloadRefArgs` mapping (required).
         servers: Istio ``servers``, as dicts in Istio's YAML shape or :class:`~pulumi_meshgw.spec.Server`.
             ``tls.certificate`` (``selfSigned``, ``certManager`` or ``config``) or Istio's
             ``serverCertificate``/``privateKey`` files say where the certificate comes from.
@@ -92,12 +98,25 @@ class Gateway(pulumi.ComponentResource):
 
     TYPE = "meshgw:index:Gateway"
 
+    ref: str
+    """The Gateway's ``namespace/name``: what a VirtualService's ``gateways`` lists."""
+    name: str
+    """The Gateway object's name."""
+    namespace: str
+    """The Gateway object's namespace."""
+    tls_secret_names: list[str]
+    """The ``credentialName`` of each terminating server, sorted: the Secrets in the gateway pods'
+    namespace that hold its certificates (made by this Gateway or existing)."""
+
+    @with_args(required=("workload",))
     @checked_arguments
     def __init__(
         self,
         resource_name: str,
+        args: GatewayArgs = NO_ARGS,
+        opts: pulumi.ResourceOptions | None = None,
         *,
-        workload: GatewayWorkload | ExistingWorkload,
+        workload: GatewayWorkload | ExistingWorkload | Mapping[str, Any] | None = None,
         servers: Sequence[Server | Mapping[str, Any]] | None = None,
         name: str | None = None,
         namespace: str | None = None,
@@ -109,17 +128,22 @@ class Gateway(pulumi.ComponentResource):
         rate_limit: LocalRateLimit | Mapping[str, Any] | None = None,
         firewall: Firewall | Mapping[str, Any] | None = None,
         authentication: Authentication | Mapping[str, Any] | None = None,
-        opts: pulumi.ResourceOptions | None = None,
         _plan: GatewayPlan | None = None,
     ) -> None:
         context = f"{self.TYPE} {resource_name}"
         state = current_state()
+        if isinstance(workload, Mapping):  # a WorkloadRefArgs: pods this call does not manage
+            workload = GatewayWorkload.existing(**workload)
+        assert workload is not None  # with_args checked it
+        lifted, pem_warnings = lift_pem(
+            [s.dump() if isinstance(s, Server) else s for s in servers or []], context
+        )
         with validated(context):
             if spec is None:
                 raw: dict[str, Any] = {
                     "name": name or resource_name,
                     "workload": workload.spec.name,
-                    "servers": [s.dump() if isinstance(s, Server) else s for s in servers or []],
+                    "servers": lifted,
                 }
                 if namespace is not None:
                     raw["namespace"] = namespace
@@ -132,6 +156,7 @@ class Gateway(pulumi.ComponentResource):
                         cache=cache, rateLimit=rate_limit, firewall=firewall, authentication=authentication
                     )
                 )
+                refuse_outputs(raw, context, PLAIN_HERE)
                 spec = parse(GatewaySpec, raw)
             plan = _plan or plan_gateway(spec, workload.spec, base_dir=base_dir)
             if isinstance(workload, GatewayWorkload) and workload.role is None and uses_credential(spec):
@@ -150,10 +175,12 @@ class Gateway(pulumi.ComponentResource):
         if _plan is None:
             check_gateway_plan(plan, state, context)
         super().__init__(self.TYPE, resource_name, None, opts)
+        for warning in pem_warnings:
+            pulumi.log.warn(str(warning), self)
         adopt_dependencies(self, opts)
         self.spec = spec
-        self.name: str = spec.name
-        self.namespace: str = plan.namespace
+        self.name = spec.name
+        self.namespace = plan.namespace
         self.ref = f"{plan.namespace}/{spec.name}"
         creds = register_credentials(self, plan.credentials, state, list(workload.dependencies()))
         self.credentials = {c.name: r for c, r in zip(plan.credentials, creds, strict=False)}
@@ -165,4 +192,12 @@ class Gateway(pulumi.ComponentResource):
         self.functions = [register_manifest(m, self, [self.gateway]) for m in plan.extras]
         state.index.add(plan.extras)
         state.gateways[(plan.namespace, spec.name)] = self
-        self.register_outputs({"ref": self.ref})
+        self.tls_secret_names = tls_secret_names(plan.manifest)
+        self.register_outputs(
+            {
+                "ref": self.ref,
+                "name": self.name,
+                "namespace": self.namespace,
+                "tlsSecretNames": self.tls_secret_names,
+            }
+        )

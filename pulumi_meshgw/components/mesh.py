@@ -1,31 +1,41 @@
 """Mesh: a whole stack's gateways and routes from one validated spec (what ``stacks/`` runs)."""
 
-from __future__ import annotations
-
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 import pulumi
+from pydantic.alias_generators import to_camel
 
+from ..errors import ConfigError, Problem
 from ..plan import MeshPlan, declare_external, plan_mesh
-from ..spec.mesh import MeshSpec
+from ..spec.mesh import CONFIG_KEYS, MeshSpec
 from ._addressing import resolve_mesh_lookups
-from ._arguments import checked_arguments
+from ._arguments import NO_ARGS, checked_arguments, cluster_scoped
 from ._runtime import (
     adopt_dependencies,
     child_name,
     child_options,
     current_state,
+    program_unique_name,
     register_manifest,
     validated,
 )
+from .args import MeshArgs
 from .egress import EgressGateway, register_egress_sidecars
 from .gateway import Gateway
 from .routes import DestinationRule, VirtualService
 from .workload import ExistingWorkload, GatewayWorkload
 
 __all__ = ["Mesh"]
+
+
+def _config_names(values: Mapping[str, Any]) -> dict[str, Any]:
+    """The mapping with MeshArgs' snake_case keys (``virtual_services``) as their config names."""
+    return {
+        to_camel(key) if key not in CONFIG_KEYS and to_camel(key) in CONFIG_KEYS else key: v
+        for key, v in values.items()
+    }
 
 
 class Mesh(pulumi.ComponentResource):
@@ -40,7 +50,10 @@ class Mesh(pulumi.ComponentResource):
 
     Args:
         resource_name: Pulumi name.
-        spec: A MeshSpec, or the config mapping ``{"workloads": [...], "gateways": [...], ...}``.
+        args: The config mapping ``{"workloads": [...], "gateways": [...], ...}``
+            (:class:`~pulumi_meshgw.components.args.MeshArgs`; snake_case keys such as
+            ``virtual_services`` are read as their config names), or a MeshSpec.
+        spec: The same as ``args``, by its earlier name. Give one of the two.
         base_dir: Where relative certificate file paths resolve. Default: the working directory.
         opts: Pulumi options.
 
@@ -56,17 +69,31 @@ class Mesh(pulumi.ComponentResource):
 
     TYPE = "meshgw:index:Mesh"
 
+    gateway_refs: dict[str, str]
+    """``{gateway name: namespace/name}``, for VirtualServices declared outside the Mesh."""
+    service_fqdns: dict[str, str]
+    """``{workload name: Service cluster DNS name}`` of the ingress and egress workloads."""
+    addresses: dict[str, str]
+    """``{workload name: fixed load-balancer address}`` where the config gives or allocates one."""
+
+    @cluster_scoped
     @checked_arguments
     def __init__(
         self,
         resource_name: str,
-        spec: MeshSpec | Mapping[str, Any],
-        *,
-        base_dir: Path | None = None,
+        args: MeshArgs = NO_ARGS,
         opts: pulumi.ResourceOptions | None = None,
+        *,
+        spec: MeshSpec | Mapping[str, Any] | None = None,
+        base_dir: Path | None = None,
     ) -> None:
         with validated(f"{self.TYPE} {resource_name}"):
-            mesh = spec if isinstance(spec, MeshSpec) else MeshSpec.from_config(spec)
+            if spec is not None and args:
+                raise ConfigError(
+                    [Problem("spec", "given both as args and as spec; give it once", "MGW0100")]
+                )
+            given: Any = spec if spec is not None else args
+            mesh = given if isinstance(given, MeshSpec) else MeshSpec.from_config(_config_names(given))
             mesh = resolve_mesh_lookups(mesh)  # AWS address lookups, before the stack-wide checks
             plan: MeshPlan = plan_mesh(mesh, base_dir=base_dir)
         super().__init__(self.TYPE, resource_name, None, opts)
@@ -83,7 +110,7 @@ class Mesh(pulumi.ComponentResource):
         child = child_options(self)
         for ns in plan.namespaces:
             name = ns["metadata"]["name"]
-            state.namespaces[name] = register_manifest(ns, self)
+            state.namespaces[name] = register_manifest(ns, self, name=program_unique_name(child_name(ns)))
         self.workloads: dict[str, GatewayWorkload | ExistingWorkload] = {}
         for name, wp in plan.workloads.items():
             if wp.spec.is_external:
@@ -91,7 +118,7 @@ class Mesh(pulumi.ComponentResource):
             else:
                 self.workloads[name] = GatewayWorkload(
                     name,
-                    wp.spec,
+                    spec=wp.spec,
                     ports=wp.ports,
                     credentials=wp.credentials,
                     reads_secrets=wp.reads_secrets,
@@ -127,8 +154,16 @@ class Mesh(pulumi.ComponentResource):
             self.virtual_services[f"{vs.namespace}/{vs.name}"] = VirtualService(
                 child_name(m), spec=vs, opts=child, _prechecked=True
             )
+        self.gateway_refs = {n: g.ref for n, g in self.gateways.items()}
+        self.service_fqdns = {
+            **{n: w.service_fqdn for n, w in self.workloads.items() if isinstance(w, GatewayWorkload)},
+            **{n: e.service_fqdn for n, e in self.egress_gateways.items()},
+        }
+        self.addresses = dict(sorted(plan.addresses.items()))
         self.register_outputs(
             {
+                "gatewayRefs": self.gateway_refs,
+                "serviceFqdns": self.service_fqdns,
                 "gateways": {n: g.ref for n, g in self.gateways.items()},
                 "workloads": {
                     n: w.service_fqdn for n, w in self.workloads.items() if isinstance(w, GatewayWorkload)

@@ -140,4 +140,4 @@ def mesh_from_config(
         ComponentConfigError: every problem of the config, each with its config path; also when
             the stack declares nothing (no ``meshgw:*`` key), naming the likely mistake.
     """
-    return Mesh(name, read_mesh_config(), base_dir=base_dir, opts=opts)
+    return Mesh(name, spec=read_mesh_config(), base_dir=base_dir, opts=opts)

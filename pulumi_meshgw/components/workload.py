@@ -1,7 +1,5 @@
 """GatewayWorkload: the Envoy Deployment a Gateway configuration applies to, and what runs with it."""
 
-from __future__ import annotations
-
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -23,17 +21,22 @@ from ..spec.addressing import AddressPoolSpec
 from ..spec.resources import GatewaySpec
 from ..spec.workload import WorkloadSpec
 from ._addressing import prepare_workload, workload_address
-from ._arguments import checked_arguments
+from ._arguments import NO_ARGS, checked_arguments, with_args
+from ._inputs import registered_input
 from ._runtime import (
     StackState,
     adopt_dependencies,
+    child_name,
     child_options,
     current_state,
+    load_balancer_address,
+    program_unique_name,
     raise_diagnostics,
     register_manifest,
     validated,
     with_fingerprints,
 )
+from .args import GatewayWorkloadArgs
 
 __all__ = ["ExistingWorkload", "GatewayWorkload", "register_credentials"]
 
@@ -67,11 +70,15 @@ class GatewayWorkload(pulumi.ComponentResource):
 
     Several workloads may run side by side (a public and a private one); several Gateways may share
     one. Arguments are the fields of :class:`~pulumi_meshgw.spec.WorkloadSpec` (snake_case or the
-    camelCase config names); each field documents its default.
+    camelCase config names), as a :class:`~pulumi_meshgw.components.args.GatewayWorkloadArgs` or
+    keywords; each field documents its default.
 
     Args:
         resource_name: Pulumi name; also the workload name unless ``name`` is given.
-        spec: A ready WorkloadSpec (alternative to keyword fields).
+        args: WorkloadSpec fields as one
+            :class:`~pulumi_meshgw.components.args.GatewayWorkloadArgs`. Default: none.
+        spec: A ready WorkloadSpec (alternative to the fields; also accepted in the ``args``
+            place, as earlier releases took it).
         ports: Service ports. Default: derived from ``gateways`` if given, else ``http2`` 80 and
             ``https`` 443 (the chart's defaults). The status port 15021 is always first.
         gateways: Gateway specs that will bind to this workload; their server ports become the
@@ -102,19 +109,34 @@ class GatewayWorkload(pulumi.ComponentResource):
 
     TYPE = "meshgw:index:GatewayWorkload"
 
+    service_name: str
+    """The gateway Service's name (in the workload's namespace)."""
+    service_fqdn: str
+    """The gateway Service's cluster DNS name, ``<name>.<namespace>.svc.cluster.local``."""
+    selector: dict[str, str]
+    """The gateway pods' labels: a Gateway's selector."""
+    load_balancer_address: pulumi.Output[str]
+    """The load balancer's IP address or DNS name, from the Service's status once the cloud
+    assigned one; empty before, and for a ClusterIP Service."""
+    address: str | None
+    """The fixed load-balancer address the config gives or allocates (docs/addressing.md), or
+    None when the cloud assigns one."""
+
+    @with_args()
     @checked_arguments
     def __init__(
         self,
         resource_name: str,
-        spec: WorkloadSpec | Mapping[str, Any] | None = None,
+        args: GatewayWorkloadArgs = NO_ARGS,
+        opts: pulumi.ResourceOptions | None = None,
         *,
+        spec: WorkloadSpec | Mapping[str, Any] | None = None,
         ports: Sequence[ServicePortSpec] | None = None,
         gateways: Sequence[GatewaySpec] = (),
         credentials: Sequence[Credential] = (),
         address_pools: Sequence[AddressPoolSpec | Mapping[str, Any]] = (),
         reads_secrets: bool | None = None,
         backends: Sequence[str] | None = None,
-        opts: pulumi.ResourceOptions | None = None,
         _planned: bool = False,
         **fields: Any,
     ) -> None:
@@ -159,7 +181,8 @@ class GatewayWorkload(pulumi.ComponentResource):
         if spec.create_namespace:
             ns_res = state.namespaces.get(spec.namespace)
             if ns_res is None:
-                ns_res = register_manifest(render_namespace(spec.namespace), self)
+                ns = render_namespace(spec.namespace)
+                ns_res = register_manifest(ns, self, name=program_unique_name(child_name(ns)))
                 state.namespaces[spec.namespace] = ns_res
             ns_deps.append(ns_res)
         by_kind: dict[str, pulumi.CustomResource] = {}
@@ -190,13 +213,18 @@ class GatewayWorkload(pulumi.ComponentResource):
         self.hpa = by_kind.get("HorizontalPodAutoscaler")
         self.pdb = by_kind.get("PodDisruptionBudget")
         self.network_policy = by_kind.get("NetworkPolicy")
+        self.service_name = spec.name
         self.service_fqdn = f"{spec.name}.{spec.namespace}.svc.cluster.local"
+        self.selector = spec.selector_labels
+        self.load_balancer_address = load_balancer_address(self.service)
         self.address = workload_address(spec)
         self.register_outputs(
             {
                 "namespace": spec.namespace,
-                "selector": spec.selector_labels,
+                "selector": self.selector,
+                "serviceName": self.service_name,
                 "serviceFqdn": self.service_fqdn,
+                "loadBalancerAddress": self.load_balancer_address,
                 "address": self.address,
             }
         )
@@ -319,5 +347,8 @@ def _secret_config(key: str) -> pulumi.Output[str]:
 
     ``pulumi config set --secret name`` stores ``<project>:name``, whatever the project is called.
     """
+    given = registered_input(key)  # certificate.pem: a value or Output from the program
+    if given is not None:
+        return pulumi.Output.from_input(given)
     ns, _, name = key.rpartition(":")
     return pulumi.Config(ns or None).require_secret(name)

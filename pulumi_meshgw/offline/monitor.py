@@ -193,6 +193,41 @@ class RecordingMonitor(pulumi_mocks.MockMonitor):
         self._outputs: dict[str, tuple[dict[str, Any], frozenset[str]]] = {}
         self._duplicates: list[DuplicateUrnError] = []
 
+    def make_urn(self, parent: str, type_: str, name: str) -> str:
+        """The URN the engine would give: the parent's whole type chain, ``A$B$C`` (the SDK's
+        mock keeps only the last parent type), so URNs and the alias URNs the SDK computes from
+        them compare as they do in a real update."""
+        chain = parent.split("::")[2] if parent else ""
+        if chain and chain != "pulumi:pulumi:Stack":  # the engine leaves the Stack out of the chain
+            type_ = f"{chain}${type_}"
+        return "urn:pulumi:" + "::".join([pulumi.get_stack(), pulumi.get_project(), type_, name])
+
+    def GetDeploymentInfo(self, request: Any) -> Any:
+        """The mock's features, less alias specs: the SDK then computes every alias URN itself,
+        those a child inherits from its parents' aliases included, and sends them as URNs, which
+        the recording keeps (the engine derives the same URNs from specs)."""
+        info = super().GetDeploymentInfo(request)  # type: ignore[no-untyped-call]
+        features = [
+            f for f in info.supportedFeatures if f != resource_pb2.RESOURCE_MONITOR_FEATURE_ALIAS_SPECS
+        ]
+        return resource_pb2.DeploymentInfo(supportedFeatures=features)
+
+    def _inherited_aliases(self, request: resource_pb2.RegisterResourceRequest) -> list[str]:
+        """The alias URNs a child takes from its parent's, as the engine derives them
+        (``inheritedChildAlias`` in pkg/resource/deploy: a child whose name starts with the
+        parent's name takes the alias's name in its place)."""
+        with self._lock:
+            parent = self._registrations.get(request.parent)
+        if parent is None:
+            return []
+        out = []
+        for alias in parent.aliases:
+            name = request.name
+            if name.startswith(parent.name):
+                name = alias.rsplit("::", 1)[1] + name[len(parent.name) :]
+            out.append(self.make_urn(alias, request.type, name))
+        return out
+
     def check(self) -> None:
         """Raise the topmost duplicate URN of the run, if any: the same one on every run.
 
@@ -244,6 +279,9 @@ class RecordingMonitor(pulumi_mocks.MockMonitor):
             secret_fields=secret_fields,
             dependencies=frozenset(request.dependencies).union(*property_dependencies.values()),
             property_dependencies=property_dependencies,
+            aliases=tuple(sorted({*request.aliasURNs, *self._inherited_aliases(request)})),
+            protect=bool(request.protect),
+            retain_on_delete=bool(request.retainOnDelete),
         )
         response = cast(
             resource_pb2.RegisterResourceResponse,

@@ -115,7 +115,7 @@ class RegisteredResource:
 
     Attributes:
         index: Position in registration order, from 0 (the Stack).
-        urn: The mock URN. It differs from an engine URN (see the notes); compare by name instead.
+        urn: The URN, as the engine forms it (the parent's whole type chain).
         type: The type token, e.g. ``kubernetes:apps/v1:Deployment``.
         name: The Pulumi resource name.
         parent: The parent's URN, or None for the Stack.
@@ -129,6 +129,10 @@ class RegisteredResource:
         provider: The URN of an explicit provider, or None for the default provider.
         read: True when read with ``.get()`` (it exists outside the program; never rendered).
         outputs: What a component passed to ``register_outputs`` (secrets replaced).
+        aliases: The URNs this resource was known by before (its own ``aliases`` and those it
+            inherits from its parents'), as the engine matches them against the state.
+        protect: Whether ``protect`` is set (given or inherited from the parent).
+        retain_on_delete: Whether ``retain_on_delete`` is set.
     """
 
     index: int
@@ -145,6 +149,9 @@ class RegisteredResource:
     provider: str | None = None
     read: bool = False
     outputs: Mapping[str, Any] = field(default_factory=dict)
+    aliases: tuple[str, ...] = ()
+    protect: bool = False
+    retain_on_delete: bool = False
 
     @property
     def has_secrets(self) -> bool:
