@@ -16,7 +16,7 @@ from .conftest import make_pem
 
 HTTP = {"port": {"number": 80, "name": "http", "protocol": "HTTP"}, "hosts": ["shop.example.com"]}
 ROUTE = [{"route": [{"destination": {"host": "shop.shop.svc.cluster.local", "port": {"number": 8080}}}]}]
-IST0132 = "host 'blog.example.com' is not served by the bound gateway(s) istio-ingress/public"
+IST0132 = "no host of this route (blog.example.com) is served by gateway istio-ingress/public"
 
 
 def unknown() -> pulumi.Output[Any]:
