@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 import yaml
+from google.protobuf import json_format, struct_pb2
 from pulumi_policy import (
     EnforcementLevel,
     PolicyResource,
@@ -18,6 +19,8 @@ from pulumi_policy import (
     StackValidationArgs,
     StackValidationPolicy,
 )
+from pulumi_policy.deserialize import deserialize_properties
+from pulumi_policy.proxy import unknown_checking_proxy
 from pulumi_policy.secret import Secret
 
 from pulumi_meshgw.analysis import Level
@@ -26,6 +29,14 @@ from pulumi_meshgw.review.stack_check import UNKNOWN_WIRE, manifest_of, stack_fi
 from .conftest import GOLDEN, ROOT
 
 PACK = ROOT / "policypack"
+
+
+def as_the_engine_sends(props: dict[str, Any]) -> Any:
+    """``props`` as a stack validation gets them: a protobuf Struct (every number a double),
+    deserialized and wrapped in the SDK's unknown-checking proxies (pulumi_policy/policy.py)."""
+    struct = struct_pb2.Struct()
+    struct.update(props)
+    return unknown_checking_proxy(deserialize_properties(json_format.MessageToDict(struct)))
 
 
 def resource(type_: str, name: str, props: dict[str, Any]) -> PolicyResource:
@@ -38,7 +49,7 @@ def resource(type_: str, name: str, props: dict[str, Any]) -> PolicyResource:
         custom_timeouts=None,  # type: ignore[arg-type]
     )
     urn = f"urn:pulumi:dev::apps::{type_}::{name}"
-    return PolicyResource(type_, props, urn, name, opts, None, None, [], {})
+    return PolicyResource(type_, as_the_engine_sends(props), urn, name, opts, None, None, [], {})
 
 
 def raw_program() -> list[PolicyResource]:
@@ -226,3 +237,22 @@ def test_pack_files_are_complete() -> None:
     ]
     assert requirements == ["pulumi-policy>=1.13,<2"]
     assert meta["runtime"]["options"]["virtualenv"] == "../.venv"
+
+
+def test_unknowns_of_every_kind_inside_the_sdk_proxies() -> None:
+    """An unknown read through the SDK's proxies would raise; the pack reads around them."""
+    number, array = "3eeb2bf0-c639-47a8-9e75-3b44932eb421", "6a19a0b0-7e62-4c92-b797-7f8e31da9cc2"
+    props = as_the_engine_sends(
+        {
+            "metadata": {"name": "gw"},
+            "spec": {"ports": [{"name": "https", "port": number}], "externalIPs": array},
+        }
+    )
+    body = manifest_of("kubernetes:core/v1:Service", props, "gw")
+    assert body is not None
+    assert body["spec"] == {"ports": [{"name": "https", "port": "[unknown]"}], "externalIPs": "[unknown]"}
+    whole = manifest_of(
+        "kubernetes:core/v1:Service", as_the_engine_sends({"spec": {"ports": [{"port": 443}]}}), "x"
+    )
+    assert whole is not None and whole["spec"]["ports"] == [{"port": 443}]
+    assert isinstance(whole["spec"]["ports"][0]["port"], int)
