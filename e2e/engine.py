@@ -11,8 +11,9 @@ For each stack this:
    object (apart from the differences listed in :data:`DOCUMENTED_DIFFERENCES`); that the engine
    created every resource after its dependencies in ``graph.json``; that no secret plaintext is in
    the exported state or in the command output; that a second preview shows no change; that a
-   one-route change previews as exactly one update; and that ``pulumi destroy`` deletes routes
-   before the Gateways they bind.
+   one-route change previews as exactly one update and is exactly one line in ``meshgw diff``
+   between the stack file before and after; and that ``pulumi destroy`` deletes routes before the
+   Gateways they bind.
 
 The program runs through the Python SDK's own language runtime server (the one the Automation API
 uses for inline programs): the real CLI connects to it with ``--client``. See docs/e2e.md for why.
@@ -414,6 +415,36 @@ def one_route_change(run: StackRun) -> tuple[Path, str]:
     raise SystemExit(f"e2e: stack {run.stack} has no http route to change")
 
 
+def check_meshgw_diff(run: StackRun, base: Path, head: Path, out: Path) -> None:
+    """``meshgw diff`` between the stack file before and after the one-route change: one line."""
+
+    def diff(*fmt: str) -> subprocess.CompletedProcess[str]:
+        argv = [sys.executable, "-m", "pulumi_meshgw", "diff", *fmt, str(base), str(head)]
+        return subprocess.run(argv, capture_output=True, text=True, check=False)
+
+    start = time.monotonic()
+    text, as_json = diff(), diff("--format", "json")
+    run.timings["meshgw diff (twice)"] = round(time.monotonic() - start, 1)
+    (out / "one-route-change.meshgw-diff").write_text(text.stdout)
+    if text.returncode != 0 or as_json.returncode != 0:
+        run.check(
+            "meshgw diff succeeds on the one-route change",
+            False,
+            text.stderr[-2000:] + as_json.stderr[-2000:],
+        )
+        return
+    changes = json.loads(as_json.stdout)
+    line = changes["changes"][0]["line"] if len(changes["changes"]) == 1 else ""
+    run.check(
+        "the one-route change is one line in meshgw diff",
+        not changes["flags"]
+        and [(c["section"], c["op"]) for c in changes["changes"]] == [("routes", "~")]
+        and text.stdout.splitlines() == ["Routes:", line, "1 change"]
+        and "timeout 7s" in line,
+        text.stdout,
+    )
+
+
 def run_stack(stack: str, root: Path, out: Path) -> StackRun:
     run = prepare(stack, root)
     ws_stack = workspace_stack(run)
@@ -463,8 +494,13 @@ def run_stack(stack: str, root: Path, out: Path) -> StackRun:
     run.check("a second preview with no change reports no changes", not changes, str(changes))
     outputs["second preview"] = again.stdout
 
-    _, path = one_route_change(run)
+    stack_file, path = one_route_change(run)
+    base = out / stack / "one-route-base"
+    shutil.rmtree(base, ignore_errors=True)
+    shutil.copytree(run.work / "stacks", base / "stacks")  # the project before the change
+    shutil.copy(run.work / "Pulumi.yaml", base / "Pulumi.yaml")
     cli(["config", "set", "--path", path, "7s"], run.work)
+    check_meshgw_diff(run, base / "stacks" / stack_file.name, stack_file, out / stack)
     diff = _timed(run, "one-route preview", lambda: ws_stack.preview(color="never", diff=True))
     changes = {k: v for k, v in diff.change_summary.items() if k != "same"}
     run.check(f"a one-route change ({path}) previews as one update", changes == {"update": 1}, str(changes))
