@@ -277,24 +277,27 @@ def _normalise(doc: dict[str, Any]) -> dict[str, Any]:
     return doc
 
 
-def _first_difference(a: Any, b: Any, path: str = "") -> str | None:
+def first_difference(
+    a: Any, b: Any, path: str = "", names: tuple[str, str] = ("render", "provider")
+) -> str | None:
+    """The first path at which ``a`` and ``b`` differ, told with ``names`` for the two sides."""
     if isinstance(a, dict) and isinstance(b, dict):
         for key in sorted(set(a) | set(b)):
             if key not in a or key not in b:
-                return f"{path}.{key}: only in {'render' if key in a else 'provider'}"
-            found = _first_difference(a[key], b[key], f"{path}.{key}")
+                return f"{path}.{key}: only in {names[0] if key in a else names[1]}"
+            found = first_difference(a[key], b[key], f"{path}.{key}", names)
             if found:
                 return found
         return None
     if isinstance(a, list) and isinstance(b, list):
         if len(a) != len(b):
-            return f"{path}: {len(a)} items in render, {len(b)} from the provider"
+            return f"{path}: {len(a)} items in {names[0]}, {len(b)} in {names[1]}"
         for i, (x, y) in enumerate(zip(a, b, strict=True)):
-            found = _first_difference(x, y, f"{path}[{i}]")
+            found = first_difference(x, y, f"{path}[{i}]", names)
             if found:
                 return found
         return None
-    return None if a == b else f"{path}: render {a!r} != provider {b!r}"
+    return None if a == b else f"{path}: {names[0]} {a!r} != {names[1]} {b!r}"
 
 
 def compare_manifests(run: StackRun, offline_dir: Path) -> None:
@@ -309,7 +312,7 @@ def compare_manifests(run: StackRun, offline_dir: Path) -> None:
     )
     diffs = []
     for key in sorted(set(real) & set(offline)):
-        found = _first_difference(_normalise(offline[key]), _normalise(real[key]))
+        found = first_difference(_normalise(offline[key]), _normalise(real[key]))
         if found:
             diffs.append(f"{'/'.join(key)} {found}")
     run.check("every object equal, field for field", not diffs, "; ".join(diffs[:5]))

@@ -20,22 +20,19 @@ Usage: ``python e2e/policy_pack.py [--out DIR]``, with ``e2e/setup``'s environme
 
 from __future__ import annotations
 
-import argparse
 import json
 import os
 import re
-import shutil
 import sys
-import time
 from pathlib import Path
 
 import pulumi
 import pulumi_kubernetes as k8s
+from engine import PASSPHRASE
+from part import REPO, start
 from pulumi import automation as auto
 
-REPO = Path(__file__).resolve().parent.parent
 PACK = REPO / "policypack" / "meshgw-policy-pack"
-PASSPHRASE = "meshgw-e2e-passphrase"
 PROJECT = "apps"
 
 
@@ -116,15 +113,14 @@ def stack_for(work: Path, vs_host: str) -> auto.Stack:
     return stack
 
 
-def preview(work: Path, vs_host: str) -> tuple[bool, str, float]:
-    """``pulumi preview --policy-pack <wrapper>``: (succeeded, combined output, seconds)."""
+def preview(work: Path, vs_host: str) -> tuple[bool, str]:
+    """``pulumi preview --policy-pack <wrapper>``: (succeeded, combined output)."""
     stack = stack_for(work, vs_host)
-    start = time.monotonic()
     try:
         result = stack.preview(color="never", policy_packs=[str(PACK)])
-        return True, result.stdout + result.stderr, time.monotonic() - start
+        return True, result.stdout + result.stderr
     except auto.errors.CommandError as err:
-        return False, str(err), time.monotonic() - start
+        return False, str(err)
 
 
 # How the CLI prints a violation: its level, policy and resource, the policy's description, then
@@ -141,33 +137,20 @@ def violations(output: str) -> list[tuple[str, str, str, str]]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--out", type=Path, default=REPO / "out" / "e2e")
-    args = parser.parse_args(argv)
-    if shutil.which("pulumi") is None:
-        print("e2e: no pulumi on PATH; run e2e/setup and source its env file", file=sys.stderr)
+    part = start("policy-pack", __doc__.splitlines()[0], argv)
+    if part is None:
         return 2
-    out = (args.out / "policy-pack").resolve()
-    shutil.rmtree(out, ignore_errors=True)
-    out.mkdir(parents=True)
     # The wrapper runs the pack with this interpreter: the project's venv, with pulumi-policy.
     os.environ["MESHGW_POLICY_PYTHON"] = sys.executable
-    checks: list[tuple[str, bool, str]] = []
+    work = part.out / "work"
 
-    def check(name: str, ok: bool, detail: str = "") -> None:
-        checks.append((name, ok, detail))
-        print(
-            f"e2e: {'ok  ' if ok else 'FAIL'} policy-pack: {name}{': ' + detail if detail and not ok else ''}"
-        )
-
-    timings: dict[str, float] = {}
-    ok, bad_out, timings["preview with the mistake"] = preview(out / "work", "blog.example.com")
-    (out / "preview-with-mistake.txt").write_text(bad_out)
+    ok, bad_out = part.timed("preview with the mistake", lambda: preview(work, "blog.example.com"))
+    (part.out / "preview-with-mistake.txt").write_text(bad_out)
     found = violations(bad_out)
     codes = sorted((level, policy, message.split(" ", 3)[0:3]) for level, policy, _, message in found)
-    (out / "violations.json").write_text(json.dumps(found, indent=1) + "\n")
-    check("a mandatory violation fails the preview", not ok, "the preview succeeded")
-    check(
+    (part.out / "violations.json").write_text(json.dumps(found, indent=1) + "\n")
+    part.check("a mandatory violation fails the preview", not ok, "the preview succeeded")
+    part.check(
         "exactly IST0132 (mandatory, meshgw-errors) on the VirtualService and IST0101 (advisory, "
         "meshgw-warnings) on the Gateway",
         codes
@@ -178,24 +161,16 @@ def main(argv: list[str] | None = None) -> int:
         f"{codes}\n{bad_out[-3000:]}",
     )
 
-    ok, good_out, timings["preview with the host fixed"] = preview(out / "work", "shop.example.com")
-    (out / "preview-fixed.txt").write_text(good_out)
-    check("with the host fixed, the preview succeeds", ok, good_out[-3000:])
+    ok, good_out = part.timed("preview with the host fixed", lambda: preview(work, "shop.example.com"))
+    (part.out / "preview-fixed.txt").write_text(good_out)
+    part.check("with the host fixed, the preview succeeds", ok, good_out[-3000:])
     codes = sorted((level, message.split(" ")[0]) for level, _, _, message in violations(good_out))
-    check(
+    part.check(
         "with the host fixed, only the advisory IST0101 is printed",
         codes == [("advisory", "IST0101")],
         f"{codes}\n{good_out[-3000:]}",
     )
-
-    failed = [c for c in checks if not c[1]]
-    timings = {k: round(v, 1) for k, v in timings.items()}
-    report = {"timings_s": timings, "checks": checks}
-    (args.out / "policy-pack-report.json").write_text(json.dumps(report, indent=1, sort_keys=True) + "\n")
-    print(
-        f"e2e policy-pack: {len(checks) - len(failed)} passed, {len(failed)} failed; timings (s): {timings}"
-    )
-    return 1 if failed else 0
+    return part.finish()
 
 
 if __name__ == "__main__":
