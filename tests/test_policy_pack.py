@@ -6,12 +6,18 @@ a stack validation), including raw CustomResources that no component of ours mad
 
 from __future__ import annotations
 
+import os
 import runpy
+import select
+import subprocess
+import sys
 from typing import Any
 
+import grpc
 import pytest
 import yaml
-from google.protobuf import json_format, struct_pb2
+from google.protobuf import empty_pb2, json_format, struct_pb2
+from pulumi.runtime.proto import analyzer_pb2_grpc
 from pulumi_policy import (
     EnforcementLevel,
     PolicyResource,
@@ -256,3 +262,26 @@ def test_unknowns_of_every_kind_inside_the_sdk_proxies() -> None:
     )
     assert whole is not None and whole["spec"]["ports"] == [{"port": 443}]
     assert isinstance(whole["spec"]["ports"][0]["port"], int)
+
+
+def test_the_executable_form_is_an_analyzer_plugin() -> None:
+    """policypack/meshgw-policy-pack, as the CLI launches it: the port on its first line, then the
+    Analyzer service on that port (what e2e/policy_pack.py runs under the real CLI)."""
+    # Without PYTHONUNBUFFERED, as the CLI may start it: the port must still reach the pipe.
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONUNBUFFERED"}
+    env["MESHGW_POLICY_PYTHON"] = sys.executable
+    proc = subprocess.Popen(
+        [str(PACK / "meshgw-policy-pack"), "127.0.0.1:1"], stdout=subprocess.PIPE, env=env, text=True
+    )
+    try:
+        assert proc.stdout is not None
+        ready, _, _ = select.select([proc.stdout], [], [], 30)
+        assert ready, "no port printed within 30 s (is the output buffered?)"
+        port = int(proc.stdout.readline())
+        with grpc.insecure_channel(f"127.0.0.1:{port}") as channel:
+            info = analyzer_pb2_grpc.AnalyzerStub(channel).GetAnalyzerInfo(empty_pb2.Empty(), timeout=30)
+        assert info.name == "meshgw"
+        assert sorted(p.name for p in info.policies) == ["meshgw-errors", "meshgw-warnings"]
+    finally:
+        proc.kill()
+        proc.wait(timeout=10)
