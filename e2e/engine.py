@@ -11,8 +11,9 @@ For each stack this:
    object (apart from the differences listed in :data:`DOCUMENTED_DIFFERENCES`); that the engine
    created every resource after its dependencies in ``graph.json``; that no secret plaintext is in
    the exported state or in the command output; that a second preview shows no change; that a
-   one-route change previews as exactly one update; and that ``pulumi destroy`` deletes routes
-   before the Gateways they bind.
+   one-route change previews as exactly one update and is exactly one line in ``meshgw diff``
+   between the stack file before and after; and that ``pulumi destroy`` deletes routes before the
+   Gateways they bind.
 
 The program runs through the Python SDK's own language runtime server (the one the Automation API
 uses for inline programs): the real CLI connects to it with ``--client``. See docs/e2e.md for why.
@@ -276,24 +277,27 @@ def _normalise(doc: dict[str, Any]) -> dict[str, Any]:
     return doc
 
 
-def _first_difference(a: Any, b: Any, path: str = "") -> str | None:
+def first_difference(
+    a: Any, b: Any, path: str = "", names: tuple[str, str] = ("render", "provider")
+) -> str | None:
+    """The first path at which ``a`` and ``b`` differ, told with ``names`` for the two sides."""
     if isinstance(a, dict) and isinstance(b, dict):
         for key in sorted(set(a) | set(b)):
             if key not in a or key not in b:
-                return f"{path}.{key}: only in {'render' if key in a else 'provider'}"
-            found = _first_difference(a[key], b[key], f"{path}.{key}")
+                return f"{path}.{key}: only in {names[0] if key in a else names[1]}"
+            found = first_difference(a[key], b[key], f"{path}.{key}", names)
             if found:
                 return found
         return None
     if isinstance(a, list) and isinstance(b, list):
         if len(a) != len(b):
-            return f"{path}: {len(a)} items in render, {len(b)} from the provider"
+            return f"{path}: {len(a)} items in {names[0]}, {len(b)} in {names[1]}"
         for i, (x, y) in enumerate(zip(a, b, strict=True)):
-            found = _first_difference(x, y, f"{path}[{i}]")
+            found = first_difference(x, y, f"{path}[{i}]", names)
             if found:
                 return found
         return None
-    return None if a == b else f"{path}: render {a!r} != provider {b!r}"
+    return None if a == b else f"{path}: {names[0]} {a!r} != {names[1]} {b!r}"
 
 
 def compare_manifests(run: StackRun, offline_dir: Path) -> None:
@@ -308,7 +312,7 @@ def compare_manifests(run: StackRun, offline_dir: Path) -> None:
     )
     diffs = []
     for key in sorted(set(real) & set(offline)):
-        found = _first_difference(_normalise(offline[key]), _normalise(real[key]))
+        found = first_difference(_normalise(offline[key]), _normalise(real[key]))
         if found:
             diffs.append(f"{'/'.join(key)} {found}")
     run.check("every object equal, field for field", not diffs, "; ".join(diffs[:5]))
@@ -414,6 +418,36 @@ def one_route_change(run: StackRun) -> tuple[Path, str]:
     raise SystemExit(f"e2e: stack {run.stack} has no http route to change")
 
 
+def check_meshgw_diff(run: StackRun, base: Path, head: Path, out: Path) -> None:
+    """``meshgw diff`` between the stack file before and after the one-route change: one line."""
+
+    def diff(*fmt: str) -> subprocess.CompletedProcess[str]:
+        argv = [sys.executable, "-m", "pulumi_meshgw", "diff", *fmt, str(base), str(head)]
+        return subprocess.run(argv, capture_output=True, text=True, check=False)
+
+    start = time.monotonic()
+    text, as_json = diff(), diff("--format", "json")
+    run.timings["meshgw diff (twice)"] = round(time.monotonic() - start, 1)
+    (out / "one-route-change.meshgw-diff").write_text(text.stdout)
+    if text.returncode != 0 or as_json.returncode != 0:
+        run.check(
+            "meshgw diff succeeds on the one-route change",
+            False,
+            text.stderr[-2000:] + as_json.stderr[-2000:],
+        )
+        return
+    changes = json.loads(as_json.stdout)
+    line = changes["changes"][0]["line"] if len(changes["changes"]) == 1 else ""
+    run.check(
+        "the one-route change is one line in meshgw diff",
+        not changes["flags"]
+        and [(c["section"], c["op"]) for c in changes["changes"]] == [("routes", "~")]
+        and text.stdout.splitlines() == ["Routes:", line, "1 change"]
+        and "timeout 7s" in line,
+        text.stdout,
+    )
+
+
 def run_stack(stack: str, root: Path, out: Path) -> StackRun:
     run = prepare(stack, root)
     ws_stack = workspace_stack(run)
@@ -463,8 +497,13 @@ def run_stack(stack: str, root: Path, out: Path) -> StackRun:
     run.check("a second preview with no change reports no changes", not changes, str(changes))
     outputs["second preview"] = again.stdout
 
-    _, path = one_route_change(run)
+    stack_file, path = one_route_change(run)
+    base = out / stack / "one-route-base"
+    shutil.rmtree(base, ignore_errors=True)
+    shutil.copytree(run.work / "stacks", base / "stacks")  # the project before the change
+    shutil.copy(run.work / "Pulumi.yaml", base / "Pulumi.yaml")
     cli(["config", "set", "--path", path, "7s"], run.work)
+    check_meshgw_diff(run, base / "stacks" / stack_file.name, stack_file, out / stack)
     diff = _timed(run, "one-route preview", lambda: ws_stack.preview(color="never", diff=True))
     changes = {k: v for k, v in diff.change_summary.items() if k != "same"}
     run.check(f"a one-route change ({path}) previews as one update", changes == {"update": 1}, str(changes))

@@ -6,11 +6,18 @@ a stack validation), including raw CustomResources that no component of ours mad
 
 from __future__ import annotations
 
+import os
 import runpy
+import select
+import subprocess
+import sys
 from typing import Any
 
+import grpc
 import pytest
 import yaml
+from google.protobuf import empty_pb2, json_format, struct_pb2
+from pulumi.runtime.proto import analyzer_pb2_grpc
 from pulumi_policy import (
     EnforcementLevel,
     PolicyResource,
@@ -18,6 +25,8 @@ from pulumi_policy import (
     StackValidationArgs,
     StackValidationPolicy,
 )
+from pulumi_policy.deserialize import deserialize_properties
+from pulumi_policy.proxy import unknown_checking_proxy
 from pulumi_policy.secret import Secret
 
 from pulumi_meshgw.analysis import Level
@@ -26,6 +35,14 @@ from pulumi_meshgw.review.stack_check import UNKNOWN_WIRE, manifest_of, stack_fi
 from .conftest import GOLDEN, ROOT
 
 PACK = ROOT / "policypack"
+
+
+def as_the_engine_sends(props: dict[str, Any]) -> Any:
+    """``props`` as a stack validation gets them: a protobuf Struct (every number a double),
+    deserialized and wrapped in the SDK's unknown-checking proxies (pulumi_policy/policy.py)."""
+    struct = struct_pb2.Struct()
+    struct.update(props)
+    return unknown_checking_proxy(deserialize_properties(json_format.MessageToDict(struct)))
 
 
 def resource(type_: str, name: str, props: dict[str, Any]) -> PolicyResource:
@@ -38,7 +55,7 @@ def resource(type_: str, name: str, props: dict[str, Any]) -> PolicyResource:
         custom_timeouts=None,  # type: ignore[arg-type]
     )
     urn = f"urn:pulumi:dev::apps::{type_}::{name}"
-    return PolicyResource(type_, props, urn, name, opts, None, None, [], {})
+    return PolicyResource(type_, as_the_engine_sends(props), urn, name, opts, None, None, [], {})
 
 
 def raw_program() -> list[PolicyResource]:
@@ -227,3 +244,45 @@ def test_pack_files_are_complete() -> None:
     ]
     assert requirements == ["pulumi-policy>=1.13,<2"]
     assert meta["runtime"]["options"]["virtualenv"] == "../.venv"
+
+
+def test_unknowns_of_every_kind_inside_the_sdk_proxies() -> None:
+    """An unknown read through the SDK's proxies would raise; the pack reads around them."""
+    number, array = "3eeb2bf0-c639-47a8-9e75-3b44932eb421", "6a19a0b0-7e62-4c92-b797-7f8e31da9cc2"
+    props = as_the_engine_sends(
+        {
+            "metadata": {"name": "gw"},
+            "spec": {"ports": [{"name": "https", "port": number}], "externalIPs": array},
+        }
+    )
+    body = manifest_of("kubernetes:core/v1:Service", props, "gw")
+    assert body is not None
+    assert body["spec"] == {"ports": [{"name": "https", "port": "[unknown]"}], "externalIPs": "[unknown]"}
+    whole = manifest_of(
+        "kubernetes:core/v1:Service", as_the_engine_sends({"spec": {"ports": [{"port": 443}]}}), "x"
+    )
+    assert whole is not None and whole["spec"]["ports"] == [{"port": 443}]
+    assert isinstance(whole["spec"]["ports"][0]["port"], int)
+
+
+def test_the_executable_form_is_an_analyzer_plugin() -> None:
+    """policypack/meshgw-policy-pack, as the CLI launches it: the port on its first line, then the
+    Analyzer service on that port (what e2e/policy_pack.py runs under the real CLI)."""
+    # Without PYTHONUNBUFFERED, as the CLI may start it: the port must still reach the pipe.
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONUNBUFFERED"}
+    env["MESHGW_POLICY_PYTHON"] = sys.executable
+    proc = subprocess.Popen(
+        [str(PACK / "meshgw-policy-pack"), "127.0.0.1:1"], stdout=subprocess.PIPE, env=env, text=True
+    )
+    try:
+        assert proc.stdout is not None
+        ready, _, _ = select.select([proc.stdout], [], [], 30)
+        assert ready, "no port printed within 30 s (is the output buffered?)"
+        port = int(proc.stdout.readline())
+        with grpc.insecure_channel(f"127.0.0.1:{port}") as channel:
+            info = analyzer_pb2_grpc.AnalyzerStub(channel).GetAnalyzerInfo(empty_pb2.Empty(), timeout=30)
+        assert info.name == "meshgw"
+        assert sorted(p.name for p in info.policies) == ["meshgw-errors", "meshgw-warnings"]
+    finally:
+        proc.kill()
+        proc.wait(timeout=10)

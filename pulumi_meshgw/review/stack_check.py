@@ -29,7 +29,22 @@ from ..spec.external import ExternalObject
 __all__ = ["StackFinding", "StackResource", "manifest_of", "stack_findings"]
 
 UNKNOWN_WIRE = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"
-"""How the engine marks a value unknown during a preview (the same in every Pulumi SDK)."""
+"""How the engine marks a string unknown during a preview (the same in every Pulumi SDK)."""
+_UNKNOWNS = frozenset(
+    {
+        UNKNOWN_WIRE,
+        "1c4a061d-8072-4f0a-a4cb-0ff528b18fe7",  # boolean
+        "3eeb2bf0-c639-47a8-9e75-3b44932eb421",  # number
+        "6a19a0b0-7e62-4c92-b797-7f8e31da9cc2",  # array
+        "030794c1-ac77-496b-92df-f27374a8bd58",  # asset
+        "e48ece36-62e2-4504-bad9-02848725956a",  # archive
+        "dd056dcd-154b-4c76-9bd3-c8f88648b5ff",  # object
+    }
+)
+"""Every unknown sentinel the policy SDK knows (``pulumi_policy/proxy.py``)."""
+_PROXIES = frozenset({"_ListProxy", "_DictProxy"})
+"""The policy SDK's unknown-checking wrappers (``pulumi_policy.proxy``): reading an unknown through
+one raises, so the wrapped container is read instead, under the key the SDK itself uses."""
 
 _TYPE = re.compile(r"^kubernetes:(?P<module>[^:]+):(?P<kind>[A-Za-z0-9]+)$")
 # Types of the kubernetes package that are not objects to apply: Helm releases, and the
@@ -76,13 +91,21 @@ class StackFinding:
 
 
 def _plain(value: Any) -> Any:
-    """``value`` with unknowns as "[unknown]" and SDK wrappers (secrets) unwrapped."""
+    """``value`` as plain JSON: unknowns as "[unknown]", SDK wrappers unwrapped, whole numbers int.
+
+    The engine sends properties as a protobuf ``Struct``, where every number is a double; a
+    Kubernetes integer field (a port, a replica count) arrives as ``443.0`` and is ``443`` again.
+    """
+    if type(value).__name__ in _PROXIES:
+        value = value["__target"]
     if isinstance(value, Mapping):
         return {str(k): _plain(v) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
         return [_plain(v) for v in value]
-    if value == UNKNOWN_WIRE:
+    if isinstance(value, str) and value in _UNKNOWNS:
         return "[unknown]"
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
     if hasattr(value, "value") and type(value).__name__ == "Secret":
         return _plain(value.value)
     return value
@@ -110,7 +133,7 @@ def manifest_of(resource_type: str, props: Mapping[str, Any], name: str) -> dict
     group, _, version = module.rpartition("/")
     if group in _NOT_OBJECTS or kind.endswith(("Patch", "List")):
         return None
-    body = {k: _plain(v) for k, v in props.items() if k not in _DROPPED}
+    body = {k: v for k, v in _plain(props).items() if k not in _DROPPED}
     body["apiVersion"] = version if group in ("core", "") else module
     body["kind"] = kind
     meta = {k: v for k, v in mapping(body.get("metadata")).items() if k not in _SERVER_METADATA}
