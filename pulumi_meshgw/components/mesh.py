@@ -8,6 +8,7 @@ from typing import Any
 
 import pulumi
 
+from ..pem_files import PemFiles
 from ..plan import MeshPlan, declare_external, plan_mesh
 from ..spec.mesh import MeshSpec
 from ._addressing import resolve_mesh_lookups
@@ -68,7 +69,7 @@ class Mesh(pulumi.ComponentResource):
         with validated(f"{self.TYPE} {resource_name}"):
             mesh = spec if isinstance(spec, MeshSpec) else MeshSpec.from_config(spec)
             mesh = resolve_mesh_lookups(mesh)  # AWS address lookups, before the stack-wide checks
-            plan: MeshPlan = plan_mesh(mesh, base_dir=base_dir)
+            plan: MeshPlan = plan_mesh(mesh, files=PemFiles(base_dir))
         super().__init__(self.TYPE, resource_name, None, opts)
         adopt_dependencies(self, opts)
         self.plan = plan
