@@ -36,11 +36,12 @@ from pydantic import ValidationError
 
 from pulumi_meshgw.analysis import Diagnostic, Level, MeshIndex, analyze_manifests
 from pulumi_meshgw.analysis._access import CLUSTER_SCOPED_KINDS
+from pulumi_meshgw.errors import problem_line
 from pulumi_meshgw.spec._base import problems_from_validation_error
 from pulumi_meshgw.spec.external import ExternalObject
 from pulumi_meshgw.spec.yaml_input import YamlInputError, load_documents, load_one
 
-__all__ = ["OutputFormat", "check_command", "load_paths"]
+__all__ = ["OutputFormat", "attribute", "check_command", "load_paths"]
 
 PARSE_CODE = "MGW0002"
 """Code of findings about the input files themselves: unreadable, not YAML, not objects."""
@@ -164,13 +165,14 @@ def load_declarations(path: Path, index: MeshIndex) -> list[tuple[Located, Diagn
         try:
             index.declare(ExternalObject.model_validate(item))
         except ValidationError as err:
-            for p in problems_from_validation_error(err, ExternalObject, (i,)):
+            for p in problems_from_validation_error(err, ExternalObject, (i,), item):
                 diag = Diagnostic(p.code, Level.ERROR, "", "", "", p.path, p.message)
                 out.append((where, diag))
     return out
 
 
-def _attribute(diags: Sequence[Diagnostic], loaded: Loaded) -> list[tuple[Located, Diagnostic]]:
+def attribute(diags: Sequence[Diagnostic], loaded: Loaded) -> list[tuple[Located, Diagnostic]]:
+    """Each finding with the file and line of the first object it is about."""
     first: dict[tuple[str, str, str], Located] = {}
     for obj, origin in zip(loaded.objects, loaded.origins, strict=True):
         meta = obj.get("metadata")
@@ -227,7 +229,7 @@ def check_command(
     loaded = load_paths(paths, namespace=namespace)
     findings.extend(loaded.findings)
     diags = [_for_check(d) for d in analyze_manifests(loaded.objects, index=index, schema=schema)]
-    findings.extend(_attribute(diags, loaded))
+    findings.extend(attribute(diags, loaded))
     if output_format is OutputFormat.json:
         for where, d in findings:
             typer.echo(
@@ -256,8 +258,7 @@ def _line(d: Diagnostic) -> str:
     if d.kind or d.name:
         return str(d)
     # About a file or a declaration item, not an object: no "<unnamed object>".
-    where = f" {d.path}" if d.path else ""
-    return f"{d.level.value} {d.code}{where}: {d.message}"
+    return problem_line(d.level.value, d.path, d.message, d.code)
 
 
 def _summary(findings: Sequence[tuple[Located, Diagnostic]], loaded: Loaded) -> str:

@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 import pulumi
 
+from ..errors import Problem
 from ..pem_files import PemFiles
-from ..plan import MeshPlan, declare_external, plan_mesh
+from ..plan import MeshPlan, declare_external, plan_config, plan_mesh
 from ..spec.mesh import MeshSpec
 from ._addressing import resolve_mesh_lookups
 from ._arguments import checked_arguments
@@ -65,11 +66,16 @@ class Mesh(pulumi.ComponentResource):
         *,
         base_dir: Path | None = None,
         opts: pulumi.ResourceOptions | None = None,
+        _problems: Sequence[Problem] = (),
     ) -> None:
         with validated(f"{self.TYPE} {resource_name}"):
-            mesh = spec if isinstance(spec, MeshSpec) else MeshSpec.from_config(spec)
-            mesh = resolve_mesh_lookups(mesh)  # AWS address lookups, before the stack-wide checks
-            plan: MeshPlan = plan_mesh(mesh, files=PemFiles(base_dir))
+            files = PemFiles(base_dir)
+            if isinstance(spec, MeshSpec):
+                mesh = resolve_mesh_lookups(spec)  # AWS address lookups, before the stack-wide checks
+                plan: MeshPlan = plan_mesh(mesh, files=files)
+            else:
+                # Every independent problem of the config at once (items that parse are planned).
+                mesh, plan = plan_config(spec, files=files, resolve=resolve_mesh_lookups, problems=_problems)
         super().__init__(self.TYPE, resource_name, None, opts)
         adopt_dependencies(self, opts)
         self.plan = plan

@@ -113,7 +113,9 @@ def _read_yaml(path: Path) -> tuple[Any, yaml.Node | None]:
     try:
         return load_one(data, str(path), yaml12=True)
     except YamlInputError as error:
-        raise ProjectError(str(error)) from None
+        failure = ProjectError(str(error))
+        failure.code = error.code  # the file cannot be read as data (MGW0002), as in meshgw check
+        raise failure from None
 
 
 def _raw_scalars(root: yaml.Node | None, section: str) -> dict[str, str]:

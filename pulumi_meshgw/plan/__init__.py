@@ -29,7 +29,7 @@ from .credentials import uses_credential
 from .diagnostics import diagnostics_to_problems
 from .egress import plan_egress
 from .gateway import plan_gateway, service_ports
-from .mesh import declare_external, plan_mesh
+from .mesh import declare_external, plan_config, plan_mesh
 from .model import Credential, EgressPlan, GatewayPlan, MeshPlan, WorkloadPlan
 
 __all__ = [
@@ -40,6 +40,7 @@ __all__ = [
     "WorkloadPlan",
     "declare_external",
     "diagnostics_to_problems",
+    "plan_config",
     "plan_egress",
     "plan_gateway",
     "plan_mesh",

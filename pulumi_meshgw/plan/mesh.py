@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
+from typing import Any
 
 from ..analysis.diagnostics import Diagnostic, Level
 from ..analysis.index import MeshIndex
@@ -23,6 +24,7 @@ from ..render.virtual_service import render_virtual_service
 from ..render.workload import render_workload
 from ..spec.hardening import workload_warnings
 from ..spec.mesh import MeshSpec
+from ..spec.partial import parse_partial, unknown_workload
 from ..spec.resources import GatewaySpec
 from ..spec.workload import WorkloadSpec
 from .credentials import names_credential, uses_credential
@@ -30,6 +32,52 @@ from .diagnostics import diagnostics_to_problems, has_free_form, schema_diagnost
 from .egress import check_mesh_egress, plan_mesh_egress
 from .gateway import plan_gateway, service_ports
 from .model import GatewayPlan, MeshPlan, WorkloadPlan
+
+
+def plan_config(
+    values: Mapping[str, Any],
+    *,
+    base_dir: Path | None = None,
+    files: PemSource | None = None,
+    resolve: Callable[[MeshSpec], MeshSpec] | None = None,
+    problems: Sequence[Problem] = (),
+) -> tuple[MeshSpec, MeshPlan]:
+    """Parse and plan a mesh config, reporting every independent problem in one ConfigError.
+
+    The items that parse are planned and checked as a whole even when others do not, leaving out
+    only what refers to a failed item (:mod:`pulumi_meshgw.spec.partial`), so a wrong shape in one
+    Gateway and an undeclared workload in another come out together. Paths are the config's own
+    (``gateways[2]``), whatever was left out before an item.
+
+    Args:
+        values: ``{"workloads": [...], "gateways": [...], ...}`` (config keys without namespace).
+        base_dir: Where relative certificate file paths resolve. Default: the working directory.
+        files: Where certificate files are read from (overrides ``base_dir``). Default:
+            :class:`~pulumi_meshgw.pem_files.PemFiles` of ``base_dir``.
+        resolve: Run on the parsed spec before planning (the component edge's cloud lookups).
+            Default: none.
+        problems: Problems already found in the config (by the caller), reported first. Default:
+            none.
+
+    Returns:
+        The spec (after ``resolve``) and its plan.
+
+    Raises:
+        ConfigError: every problem, in config order: the caller's, each item's, then the
+            cross-object ones.
+    """
+    partial = parse_partial(values)
+    found = [*problems, *partial.problems]
+    spec = MeshSpec(**partial.fields)
+    if resolve is not None:
+        spec = resolve(spec)
+    try:
+        plan = plan_mesh(spec, base_dir=base_dir, files=files)
+    except ConfigError as err:
+        found.extend(partial.in_config_terms(err.problems))
+    if found:
+        raise ConfigError(found)
+    return spec, plan
 
 
 def plan_mesh(spec: MeshSpec, *, base_dir: Path | None = None, files: PemSource | None = None) -> MeshPlan:
@@ -52,14 +100,7 @@ def plan_mesh(spec: MeshSpec, *, base_dir: Path | None = None, files: PemSource 
     for i, gw in enumerate(spec.gateways):
         w = workloads.get(gw.workload)
         if w is None:
-            known = ", ".join(sorted(workloads)) or "none declared"
-            problems.append(
-                Problem(
-                    f"gateways[{i}].workload",
-                    f"workload {show(gw.workload)} is not declared in meshgw:workloads (declared: {known})",
-                    "IST0101",
-                )
-            )
+            problems.append(unknown_workload(i, gw.workload, list(workloads)))
             continue
         bound[w.name].append(gw)
         try:
