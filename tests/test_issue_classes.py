@@ -148,3 +148,19 @@ def test_diff_refuses_a_rule_of_the_wrong_shape_with_its_path(tmp_path: Path) ->
         f"error: {head}:1: AuthorizationPolicy istio-ingress/p spec.rules[0].from: expected array, got "
         "object {a: 1} [IST0106]"
     )
+
+
+ROUTE_TO_UNKNOWN_HOST = """apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata: {name: shop, namespace: shop}
+spec:
+  hosts: [shop.shop.svc.cluster.local]
+  http:
+    - route: [{destination: {host: elsewhere.other.svc.cluster.local}}]
+"""
+
+
+def test_check_names_declare_for_every_kind_of_object_managed_elsewhere(tmp_path: Path) -> None:
+    _, out = check(tmp_path, ROUTE_TO_UNKNOWN_HOST)
+    [line] = [x for x in out.splitlines() if "elsewhere.other.svc.cluster.local" in x]
+    assert "declare it (meshgw check --declare FILE, see docs/checks.md) [IST0101]" in line

@@ -25,6 +25,7 @@ default ingress gateway, a Secret made by cert-manager): a YAML list of items in
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 from enum import Enum
@@ -246,10 +247,15 @@ def check_command(
         raise typer.Exit(1)
 
 
+_DECLARE = re.compile(r"\bdeclare (it|an external|the workload with)\b")
+
+
 def _for_check(d: Diagnostic) -> Diagnostic:
     """The finding in ``meshgw check`` terms: where the analysis says "declare" an object that
     lives elsewhere, name the option that does it here."""
-    if d.code == "IST0101" and "declare an external" in d.message:
+    # Every way the analysis says it (an external workload, Gateway or Service; a workload with its
+    # Service ports): the fix here is always --declare.
+    if _DECLARE.search(d.message) and "--declare" not in d.message:
         return replace(d, message=f"{d.message} (meshgw check --declare FILE, see docs/checks.md)")
     return d
 
