@@ -27,6 +27,15 @@ from ..spec.workload import WorkloadSpec
 from .diagnostics import sub_path
 from .model import Credential
 
+__all__ = [
+    "ca_credential_for",
+    "check_pem_pair",
+    "credentials_for",
+    "egress_credentials",
+    "names_credential",
+    "uses_credential",
+]
+
 
 def _dns_names(hosts: Sequence[str]) -> tuple[str, ...]:
     names = []

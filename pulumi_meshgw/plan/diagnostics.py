@@ -11,6 +11,8 @@ from ..errors import Problem, format_path
 from ..render._meta import Manifest
 from ..spec.workload import WorkloadSpec
 
+__all__ = ["diagnostics_to_problems", "has_free_form", "object_problems", "schema_diagnostics", "sub_path"]
+
 
 def sub_path(prefix: str, sub: Sequence[str | int]) -> str:
     tail = format_path(sub)

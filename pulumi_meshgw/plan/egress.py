@@ -26,6 +26,8 @@ from .credentials import egress_credentials, names_credential
 from .diagnostics import has_free_form, object_problems, schema_diagnostics, sub_path
 from .model import EgressPlan
 
+__all__ = ["check_mesh_egress", "plan_egress", "plan_mesh_egress"]
+
 # -- egress gateways ------------------------------------------------------------------------------
 #
 # An egress gateway is planned on its own (plan_egress), so the EgressGateway component can use it

@@ -19,6 +19,8 @@ from .credentials import ca_credential_for, credentials_for
 from .diagnostics import sub_path
 from .model import Credential, GatewayPlan
 
+__all__ = ["plan_gateway", "service_ports"]
+
 
 def plan_gateway(
     spec: GatewaySpec,

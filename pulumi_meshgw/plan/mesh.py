@@ -33,6 +33,8 @@ from .egress import check_mesh_egress, plan_mesh_egress
 from .gateway import plan_gateway, service_ports
 from .model import GatewayPlan, MeshPlan, WorkloadPlan
 
+__all__ = ["declare_external", "plan_config", "plan_mesh"]
+
 
 def plan_config(
     values: Mapping[str, Any],

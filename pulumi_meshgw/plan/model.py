@@ -17,6 +17,8 @@ from ..spec.istio import ConfigPem, SelfSigned
 from ..spec.resources import DestinationRuleSpec, GatewaySpec, VirtualServiceSpec
 from ..spec.workload import WorkloadSpec
 
+__all__ = ["Credential", "CredentialSource", "EgressPlan", "GatewayPlan", "MeshPlan", "WorkloadPlan"]
+
 CredentialSource = Literal["files", "config", "self_signed", "cert_manager"]
 
 
