@@ -50,7 +50,10 @@ def test_render_by_stack_name(tmp_path: Path) -> None:
     for kind in ("Deployment", "Gateway", "Namespace", "Secret", "ServiceAccount"):
         assert kind in result.stdout
     # The secure value cannot be decrypted offline: the user is told, on stderr.
-    assert "fixture:tlsKey" in result.stderr
+    [warning] = [line for line in result.stderr.splitlines() if "fixture:tlsKey" in line]
+    assert warning.startswith("warning: Pulumi.dev.yaml: secure config values") and warning.endswith(
+        "[MGW0004]"
+    )
 
 
 def test_render_by_stack_file_gives_the_same_bytes(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -333,11 +333,12 @@ def load_stack_config(
     warnings = []
     if data.get("environment"):
         warnings.append(
-            f"{path.name}: 'environment' (Pulumi ESC) cannot be resolved offline; its values are not set"
+            f"{path.name}: 'environment' (Pulumi ESC) cannot be resolved offline; its values are not "
+            "set; give them as plain config to render them [MGW0004]"
         )
     if secret_keys:
         warnings.append(
-            "secure config values cannot be decrypted offline and read as "
-            f"{show(SECRET)}: {', '.join(sorted(secret_keys))}"
+            f"{path.name}: secure config values cannot be decrypted offline and read as "
+            f"{show(SECRET)}: {', '.join(sorted(secret_keys))} [MGW0004]"
         )
     return StackConfig(project, name, path, config, secret_keys, tuple(warnings))
