@@ -12,6 +12,7 @@ import pytest
 
 from pulumi_meshgw.errors import ConfigError
 from pulumi_meshgw.plan import plan_config
+from pulumi_meshgw.spec.mesh import CONFIG_KEYS
 
 from .conftest import minimal_mesh
 from .test_first_hour import render
@@ -141,3 +142,16 @@ def test_render_reports_both_problems_of_the_reported_stack(tmp_path: Path) -> N
     assert "gateways[0].servers: must be a list (got 50) [MGW0100]" in out
     assert "gateways[1].workload: workload 'nope' is not declared in meshgw:workloads" in out
     assert "2 problems" in out
+
+
+def test_the_shape_of_the_config_itself_is_worded_with_the_value() -> None:
+    odd: dict[Any, Any] = {1: [], "gateways": 5}
+    assert problems(odd) == [("1", "MGW0100"), ("gateways", "MGW0100")]
+    with pytest.raises(ConfigError) as err:
+        plan_config(odd)
+    assert [p.message for p in err.value.problems] == [
+        "unknown config key 'meshgw:1'; known keys: " + ", ".join(f"meshgw:{k}" for k in CONFIG_KEYS),
+        "must be a list of items (got 5); a single item is written as a list",
+    ]
+    with pytest.raises(ConfigError, match=r"mapping of config keys \(got \[1\]\)"):
+        plan_config([1])  # type: ignore[arg-type]

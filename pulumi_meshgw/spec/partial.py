@@ -121,11 +121,10 @@ def parse_partial(values: Mapping[str, Any]) -> PartialMesh:
         The kept items, where each stands in the config, and every problem found so far.
     """
     if not isinstance(values, Mapping):
-        got = type(values).__name__
-        message = f"the mesh config must be a mapping of config keys, got {got}"
+        message = f"the mesh config must be a mapping of config keys (got {show(values)})"
         raise ConfigError([Problem("", message, "MGW0100")])
     problems: list[Problem] = []
-    for key in sorted(k for k in values if k not in CONFIG_KEYS):
+    for key in sorted((k for k in values if k not in CONFIG_KEYS), key=str):
         problems.append(
             Problem(
                 str(key),
@@ -141,7 +140,8 @@ def parse_partial(values: Mapping[str, Any]) -> PartialMesh:
         if items is None:
             continue
         if not isinstance(items, Sequence) or isinstance(items, (str, bytes)):
-            problems.append(Problem(key, f"must be a list of items, got {type(items).__name__}", "MGW0100"))
+            message = f"must be a list of items (got {show(items)}); a single item is written as a list"
+            problems.append(Problem(key, message, "MGW0100"))
             continue
         raw[key] = list(items)
         parsed[key] = {}
