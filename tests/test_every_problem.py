@@ -155,3 +155,14 @@ def test_the_shape_of_the_config_itself_is_worded_with_the_value() -> None:
     ]
     with pytest.raises(ConfigError, match=r"mapping of config keys \(got \[1\]\)"):
         plan_config([1])  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("workload", [[], {"a": 1}, None, 5])
+def test_a_failed_gateway_whose_workload_is_not_a_name_leaves_every_workload_unreported(
+    workload: Any,
+) -> None:
+    # Found by tests/test_properties.py: the workload of a failed Gateway may be any value.
+    mesh = mesh_with()
+    mesh["gateways"][0]["workload"] = workload
+    got = problems(mesh)
+    assert got[0][0] == "gateways[0].workload" and all(code != "MGW0120" for _, code in got)

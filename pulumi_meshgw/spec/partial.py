@@ -203,11 +203,12 @@ def _dependents(raw: Mapping[str, list[Any]], failed: set[tuple[str, int]]) -> s
 def _unbound_by_left_out(raw: Mapping[str, list[Any]], out: set[tuple[str, int]]) -> set[tuple[str, str]]:
     """MGW0120 (a workload no Gateway binds) of each workload a left-out Gateway names (or may
     name, its ``workload`` unreadable): the Gateway is missing, not the binding."""
-    named = {_field(raw["gateways"][j], "workload") for (k, j) in out if k == "gateways"}
+    named = [_field(raw["gateways"][j], "workload") for (k, j) in out if k == "gateways"]
+    unreadable = any(not isinstance(n, str) for n in named)
     return {
         (f"workloads[{i}]", "MGW0120")
         for i, w in enumerate(raw.get("workloads", []))
-        if _name(w) in named or any(not isinstance(n, str) for n in named)
+        if unreadable or _name(w) in named
     }
 
 
