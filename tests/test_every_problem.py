@@ -166,3 +166,12 @@ def test_a_failed_gateway_whose_workload_is_not_a_name_leaves_every_workload_unr
     mesh["gateways"][0]["workload"] = workload
     got = problems(mesh)
     assert got[0][0] == "gateways[0].workload" and all(code != "MGW0120" for _, code in got)
+
+
+def test_a_misspelt_keyword_does_not_hide_a_wrong_shape_in_the_python_api() -> None:
+    from pulumi_meshgw import ComponentConfigError, IngressGateway
+    from pulumi_meshgw.testing import run
+
+    with pytest.raises(ComponentConfigError) as err:
+        run(lambda: IngressGateway("public", servers=50, hots=["a.example.com"]))  # type: ignore[call-arg,arg-type]
+    assert [p.path for p in err.value.problems] == ["hots", "servers"]
