@@ -271,6 +271,15 @@ def run_check_file(data: bytes) -> Outcome:
         return _outcome(lambda: _cli(["check", "--format", "json", str(path)]).replace(tmp, "TMP"))
 
 
+def run_diff_file(data: bytes) -> Outcome:
+    """``meshgw diff --format json`` from nothing to ``data``: every object is described as new."""
+    with tempfile.TemporaryDirectory() as tmp:
+        base, head = Path(tmp) / "base.yaml", Path(tmp) / "head.yaml"
+        base.write_bytes(b"")
+        head.write_bytes(data)
+        return _outcome(lambda: _cli(["diff", "--format", "json", str(base), str(head)]).replace(tmp, "TMP"))
+
+
 def run_api(call: dict[str, Any]) -> Outcome:
     """The Python API: an IngressGateway and a VirtualService bound to it, under the mock runtime."""
     from pulumi_meshgw import IngressGateway, VirtualService
