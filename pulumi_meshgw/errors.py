@@ -14,7 +14,7 @@ from collections.abc import Iterable, Mapping, Sequence, Set
 from dataclasses import dataclass
 from typing import Any
 
-__all__ = ["ConfigError", "MeshgwError", "Problem", "format_path", "show"]
+__all__ = ["ConfigError", "MeshgwError", "Problem", "format_path", "headline", "problem_line", "show"]
 
 SHOW_LIMIT = 80
 """How many characters of a value a message shows. Default: 80."""
@@ -112,7 +112,47 @@ class Problem:
 
 
 class MeshgwError(Exception):
-    """Base class of every error pulumi_meshgw raises on purpose."""
+    """Base class of every error pulumi_meshgw raises on purpose.
+
+    Attributes:
+        code: The code the message is printed with (:func:`headline`). Default: ``MGW0003``, the
+            command cannot run as asked (a project or stack file missing, a path it cannot write).
+    """
+
+    code: str = "MGW0003"
+
+
+def problem_line(level: str, where: str, message: str, code: str) -> str:
+    """One problem as every message of the project prints it: ``LEVEL: WHERE: MESSAGE [CODE]``.
+
+    ``WHERE`` is the config path (``gateways[0].servers``), the object and its field
+    (``VirtualService shop/shop spec.hosts[1]``), or a file; the message names the bad value and
+    the fix; the code is searchable in docs/checks.md. The shape is the compilers' one
+    (``file:line: error: ... [-Wflag]``), so editors and CI annotations parse it. ``meshgw check``
+    puts ``FILE:LINE:`` in front.
+
+    Args:
+        level: ``error``, ``warning`` or ``info``.
+        where: Where the problem is; empty when it is about the input as a whole.
+        message: What is wrong and how to fix it.
+        code: The ``IST``/``MGW`` code.
+
+    Returns:
+        The line, without a newline.
+    """
+    return f"{level}: {where + ': ' if where else ''}{message} [{code}]"
+
+
+def headline(error: BaseException) -> str:
+    """What a command prints for an error that stops it: a :class:`ConfigError` as its header and
+    one ``- WHERE: MESSAGE [CODE]`` line per problem, anything else as one :func:`problem_line`.
+
+    Errors without a code of their own (``pulumi.RunError`` for a missing ``pulumi config``
+    value, say) get ``MGW0003``.
+    """
+    if isinstance(error, ConfigError):
+        return f"error: {error}"
+    return problem_line("error", "", str(error), getattr(error, "code", MeshgwError.code))
 
 
 class ConfigError(MeshgwError, ValueError):

@@ -133,7 +133,9 @@ def problems_of(program: Callable[[], object]) -> list[tuple[str, str]]:
                     "servers, "
                     "exposure, namespace, workload, gateway_name, base_dir, cache, rate_limit, firewall, "
                     "authentication, address, address_pools",
-                )
+                ),
+                # Every problem at once: the misspelt name leaves the real one unset.
+                ("servers", "required argument is missing"),
             ],
         ),
         (lambda: Gateway("x", 3), [("args", "must be a GatewayArgs (a mapping), got 3")]),

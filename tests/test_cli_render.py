@@ -50,7 +50,10 @@ def test_render_by_stack_name(tmp_path: Path) -> None:
     for kind in ("Deployment", "Gateway", "Namespace", "Secret", "ServiceAccount"):
         assert kind in result.stdout
     # The secure value cannot be decrypted offline: the user is told, on stderr.
-    assert "fixture:tlsKey" in result.stderr
+    [warning] = [line for line in result.stderr.splitlines() if "fixture:tlsKey" in line]
+    assert warning.startswith("warning: Pulumi.dev.yaml: secure config values") and warning.endswith(
+        "[MGW0004]"
+    )
 
 
 def test_render_by_stack_file_gives_the_same_bytes(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -80,7 +83,7 @@ def test_missing_stack_lists_available_stacks(tmp_path: Path) -> None:
     result = runner.invoke(app, ["render", "-s", "prod", "-o", str(tmp_path), "-C", str(FIXTURE)])
     assert result.exit_code == 1
     assert "stack 'prod' has no settings file Pulumi.prod.yaml" in result.stderr
-    assert result.stderr.rstrip().endswith("stacks with a settings file there: bad, dev")
+    assert result.stderr.rstrip().endswith("stacks with a settings file there: bad, dev [MGW0003]")
 
 
 def test_missing_project_is_exit_1(tmp_path: Path) -> None:
@@ -161,7 +164,10 @@ def test_render_exits_1_when_it_prints_an_error(
     monkeypatch.setattr(render_module, "analyze", lambda manifests, config: [finding])
     result = runner.invoke(app, ["render", "-s", "dev", "-o", str(tmp_path), "-C", str(FIXTURE)])
     assert result.exit_code == code, result.output
-    assert "1 finding(s):" in result.stdout and "IST0101 Gateway web/gw" in result.stdout
+    assert (
+        "1 finding(s):" in result.stdout
+        and "Gateway web/gw spec.selector: matches nothing [IST0101]" in result.stdout
+    )
 
 
 def test_python_dash_m_is_byte_for_byte_stable_across_hash_seeds(tmp_path: Path) -> None:

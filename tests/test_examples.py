@@ -29,6 +29,14 @@ def render(project: Path, out: Path) -> dict[tuple[str, str], dict[str, object]]
     return {(b["kind"], b["metadata"]["name"]): b for b in bodies}  # type: ignore[index]
 
 
+def fresh_copy(name: str, tmp_path: Path) -> Path:
+    """The example as the repository has it, without what trying it by the README leaves behind
+    (``out/``, the seed's ``certs/``), which a user who followed examples/README.md has."""
+    project = tmp_path / name
+    shutil.copytree(EXAMPLES / name, project, ignore=shutil.ignore_patterns("out", "certs", "__pycache__"))
+    return project
+
+
 def test_every_example_folder_is_tested() -> None:
     # examples/ci (the pull-request recipe) is run by tests/test_ci_recipe.py.
     assert sorted(p.name for p in EXAMPLES.iterdir() if p.is_dir()) == ["ci", "config", "python", "seed"]
@@ -53,8 +61,7 @@ def test_config_driven_program_uses_the_stacks_entry_point(tmp_path: Path) -> No
 
 
 def test_seed_example_with_certificate_files(tmp_path: Path) -> None:
-    project = tmp_path / "seed"
-    shutil.copytree(EXAMPLES / "seed", project)
+    project = fresh_copy("seed", tmp_path)
     cert, key = make_pem(["ext-host.example.com"])
     (project / "certs").mkdir()
     (project / "certs" / "tls.crt").write_text(cert)
@@ -79,9 +86,9 @@ def test_seed_example_with_certificate_files(tmp_path: Path) -> None:
     assert "certs/tls" not in rendered and "PRIVATE KEY" not in rendered
 
 
-def test_seed_example_without_its_files_says_which_file() -> None:
+def test_seed_example_without_its_files_says_which_file(tmp_path: Path) -> None:
     with pytest.raises(Exception, match=r"tls\.serverCertificate") as caught:
-        run_stack(EXAMPLES / "seed", "dev")
+        run_stack(fresh_copy("seed", tmp_path), "dev")
     assert "Traceback" not in str(caught.value)
 
 

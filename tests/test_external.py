@@ -88,10 +88,15 @@ def test_warnings_go_to_the_pulumi_log_and_infos_stay_quiet() -> None:
     rec = run(program, preview=True)
     warnings = [m.message for m in rec.logs if m.severity == "warning"]
     assert len(warnings) == 1
-    assert warnings[0].startswith(
-        "warning IST0128 DestinationRule shop/partner spec.trafficPolicy.tls.insecureSkipVerify"
+    # The log's severity is the level; the message is WHERE: MESSAGE [CODE].
+    assert warnings[0].startswith("DestinationRule shop/partner spec.trafficPolicy.tls.insecureSkipVerify: ")
+    assert warnings[0].endswith("[IST0128]")
+    assert any(
+        m.severity == "info"
+        and m.message.startswith("DestinationRule shop/billing")
+        and "[IST0128]" in m.message
+        for m in rec.logs
     )
-    assert any(m.severity == "info" and "IST0128 DestinationRule shop/billing" in m.message for m in rec.logs)
 
 
 def test_new_checks_fail_preview_in_components() -> None:

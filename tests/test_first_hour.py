@@ -36,7 +36,8 @@ def project(tmp_path: Path, stack_text: str, name: str = "platform") -> Path:
 
 
 def render(tmp_path: Path, stack_text: str, name: str = "platform") -> tuple[int, str]:
-    proj = project(tmp_path / "p", stack_text, name) if (tmp_path / "p").mkdir() is None else tmp_path
+    (tmp_path / "p").mkdir()
+    proj = project(tmp_path / "p", stack_text, name)
     result = runner.invoke(app, ["render", "-s", "dev", "-o", str(tmp_path / "out"), "-C", str(proj)])
     assert result.exception is None or isinstance(result.exception, SystemExit), result.exception
     return result.exit_code, result.stderr + result.stdout

@@ -51,15 +51,13 @@ def test_every_case_is_tested() -> None:
 def test_alias_bomb_is_refused() -> None:
     code, out = check("check-hang-schema-alias-bomb.yaml")
     assert code == 1
-    assert (
-        "check-hang-schema-alias-bomb.yaml:5: error MGW0002: anchors and aliases expand this document" in out
-    )
+    assert "check-hang-schema-alias-bomb.yaml:5: error: anchors and aliases expand this document" in out
 
 
 def test_set_tag_is_refused_so_no_set_order_can_leak() -> None:
     code, out = check("check-nondeterministic-set-repr.yaml")
     assert code == 1
-    assert "check-nondeterministic-set-repr.yaml:9: error MGW0002: the tag !!set is not plain data" in out
+    assert "check-nondeterministic-set-repr.yaml:9: error: the tag !!set is not plain data" in out
 
 
 def test_set_tag_output_is_the_same_under_every_hash_seed() -> None:
@@ -78,13 +76,13 @@ def test_set_tag_output_is_the_same_under_every_hash_seed() -> None:
 def test_a_kind_that_is_a_mapping_is_a_finding() -> None:
     code, out = check("check-typeerror-check-with-namespace.yaml")
     assert code == 1
-    assert "error MGW0106 kind: expected a non-empty string, got object {}" in out
+    assert "error: kind: expected a non-empty string, got object {}" in out
 
 
 def test_servers_that_are_a_mapping_with_an_int_key_is_a_finding() -> None:
     code, out = check("check-typeerror-schema-fmt.yaml")
     assert code == 1
-    assert "error IST0106 Gateway ns/g spec.servers: expected array, got object {1: 'a', b: 'c'}" in out
+    assert "error: Gateway ns/g spec.servers: expected array, got object {1: 'a', b: 'c'}" in out
 
 
 def test_a_stack_file_that_is_not_utf8_is_refused(tmp_path: Path) -> None:

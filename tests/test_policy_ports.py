@@ -114,6 +114,5 @@ def test_meshgw_check_reports_it_in_yaml(tmp_path: Any) -> None:
     result = CliRunner().invoke(app, ["check", "--no-schema", str(f)])
     assert result.exit_code == 1
     assert (
-        "error MGW0208 AuthorizationPolicy istio-system/jwt spec.rules[0].to[0].operation.ports[0]"
-        in result.output
+        "error: AuthorizationPolicy istio-system/jwt spec.rules[0].to[0].operation.ports[0]" in result.output
     )

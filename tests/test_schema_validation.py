@@ -520,8 +520,8 @@ def test_unknown_kinds_only_get_the_envelope_check() -> None:
 def test_diagnostic_rendering() -> None:
     diagnostic = _one(_with(GATEWAY, "spec.servers[0].port.number", "443"))
     assert str(diagnostic) == (
-        "error IST0106 Gateway istio-ingress/public spec.servers[0].port.number: "
-        'expected integer, got string "443"'
+        "error: Gateway istio-ingress/public spec.servers[0].port.number: expected integer, got string "
+        '"443" [IST0106]'
     )
     assert diagnostic.to_dict() == {
         "code": "IST0106",
@@ -533,7 +533,7 @@ def test_diagnostic_rendering() -> None:
         "message": 'expected integer, got string "443"',
     }
     cluster_scoped = Diagnostic("MGW0106", Level.WARNING, "ClusterRole", "", "gw", "", "m")
-    assert str(cluster_scoped) == "warning MGW0106 ClusterRole gw: m"
+    assert str(cluster_scoped) == "warning: ClusterRole gw: m [MGW0106]"
 
 
 def test_validate_manifests_keeps_input_order_and_is_deterministic() -> None:

@@ -13,6 +13,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import Enum
 
+from ..errors import problem_line
+
 __all__ = ["Diagnostic", "Level"]
 
 
@@ -69,8 +71,9 @@ class Diagnostic:
     def __str__(self) -> str:
         """Render as one terminal line.
 
-        Example: ``error IST0106 Gateway istio-ingress/public spec.servers[0].port.number: ...``.
+        Example: ``error: Gateway istio-ingress/public spec.servers[0].port.number: ... [IST0106]``,
+        the form of every message (:func:`pulumi_meshgw.errors.problem_line`).
         """
         subject = " ".join(part for part in (self.kind, self.object_ref) if part) or "<unnamed object>"
         where = f" {self.path}" if self.path else ""
-        return f"{self.level.value} {self.code} {subject}{where}: {self.message}"
+        return problem_line(self.level.value, f"{subject}{where}", self.message, self.code)

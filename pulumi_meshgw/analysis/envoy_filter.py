@@ -30,7 +30,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..errors import show
-from ._access import key_of, mapping
+from ._access import key_of, mapping, text
 from .diagnostics import Diagnostic, Level
 
 __all__ = ["ENVOY_MESSAGES", "check_envoy_filter", "check_envoy_filters", "check_typed_config"]
@@ -260,7 +260,7 @@ def check_envoy_filter(obj: Mapping[str, Any]) -> list[Diagnostic]:
         base = f"spec.configPatches[{i}]"
         patch = mapping(cp.get("patch"))
         match = mapping(cp.get("match"))
-        operation = patch.get("operation")
+        operation = text(patch.get("operation"))
         if operation in _RELATIVE and not priority:
             out.append(
                 Diagnostic(

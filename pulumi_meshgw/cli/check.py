@@ -25,6 +25,7 @@ default ingress gateway, a Secret made by cert-manager): a YAML list of items in
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 from enum import Enum
@@ -36,11 +37,12 @@ from pydantic import ValidationError
 
 from pulumi_meshgw.analysis import Diagnostic, Level, MeshIndex, analyze_manifests
 from pulumi_meshgw.analysis._access import CLUSTER_SCOPED_KINDS
+from pulumi_meshgw.errors import problem_line
 from pulumi_meshgw.spec._base import problems_from_validation_error
 from pulumi_meshgw.spec.external import ExternalObject
 from pulumi_meshgw.spec.yaml_input import YamlInputError, load_documents, load_one
 
-__all__ = ["OutputFormat", "check_command", "load_paths"]
+__all__ = ["OutputFormat", "attribute", "check_command", "load_paths"]
 
 PARSE_CODE = "MGW0002"
 """Code of findings about the input files themselves: unreadable, not YAML, not objects."""
@@ -164,13 +166,14 @@ def load_declarations(path: Path, index: MeshIndex) -> list[tuple[Located, Diagn
         try:
             index.declare(ExternalObject.model_validate(item))
         except ValidationError as err:
-            for p in problems_from_validation_error(err, ExternalObject, (i,)):
+            for p in problems_from_validation_error(err, ExternalObject, (i,), item):
                 diag = Diagnostic(p.code, Level.ERROR, "", "", "", p.path, p.message)
                 out.append((where, diag))
     return out
 
 
-def _attribute(diags: Sequence[Diagnostic], loaded: Loaded) -> list[tuple[Located, Diagnostic]]:
+def attribute(diags: Sequence[Diagnostic], loaded: Loaded) -> list[tuple[Located, Diagnostic]]:
+    """Each finding with the file and line of the first object it is about."""
     first: dict[tuple[str, str, str], Located] = {}
     for obj, origin in zip(loaded.objects, loaded.origins, strict=True):
         meta = obj.get("metadata")
@@ -227,7 +230,7 @@ def check_command(
     loaded = load_paths(paths, namespace=namespace)
     findings.extend(loaded.findings)
     diags = [_for_check(d) for d in analyze_manifests(loaded.objects, index=index, schema=schema)]
-    findings.extend(_attribute(diags, loaded))
+    findings.extend(attribute(diags, loaded))
     if output_format is OutputFormat.json:
         for where, d in findings:
             typer.echo(
@@ -244,10 +247,15 @@ def check_command(
         raise typer.Exit(1)
 
 
+_DECLARE = re.compile(r"\bdeclare (it|an external|the workload with)\b")
+
+
 def _for_check(d: Diagnostic) -> Diagnostic:
     """The finding in ``meshgw check`` terms: where the analysis says "declare" an object that
     lives elsewhere, name the option that does it here."""
-    if d.code == "IST0101" and "declare an external" in d.message:
+    # Every way the analysis says it (an external workload, Gateway or Service; a workload with its
+    # Service ports): the fix here is always --declare.
+    if _DECLARE.search(d.message) and "--declare" not in d.message:
         return replace(d, message=f"{d.message} (meshgw check --declare FILE, see docs/checks.md)")
     return d
 
@@ -256,8 +264,7 @@ def _line(d: Diagnostic) -> str:
     if d.kind or d.name:
         return str(d)
     # About a file or a declaration item, not an object: no "<unnamed object>".
-    where = f" {d.path}" if d.path else ""
-    return f"{d.level.value} {d.code}{where}: {d.message}"
+    return problem_line(d.level.value, d.path, d.message, d.code)
 
 
 def _summary(findings: Sequence[tuple[Located, Diagnostic]], loaded: Loaded) -> str:

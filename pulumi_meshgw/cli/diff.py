@@ -30,9 +30,10 @@ from typing import Annotated, Any
 import typer
 from rich.console import Console
 
-from pulumi_meshgw.cli.check import load_paths
+from pulumi_meshgw.analysis import Level, validate_manifests
+from pulumi_meshgw.cli.check import attribute, load_paths
 from pulumi_meshgw.cli.render import USER_ERRORS
-from pulumi_meshgw.errors import MeshgwError
+from pulumi_meshgw.errors import MeshgwError, headline
 from pulumi_meshgw.offline import find_project, load_project, run_stack
 from pulumi_meshgw.review import DiffFormat, diff_views, format_diff, mesh_view
 
@@ -64,10 +65,15 @@ def load_side(path: Path) -> list[Mapping[str, Any]]:
     if path.is_file() and _STACK_FILE.match(path.name):
         return _render(path)
     loaded = load_paths([path])
-    if loaded.findings:
-        where, problem = loaded.findings[0]
+    # Traffic is described from objects of the right shape only: a field of the wrong type (a
+    # rule's `from` that is a mapping) is the schema error `meshgw check` reports, not a guess.
+    malformed = [d for d in validate_manifests(loaded.objects) if d.level is Level.ERROR]
+    for where, problem in [*loaded.findings, *attribute(malformed, loaded)][:1]:
         line = f":{where.line}" if where.line else ""
-        raise MeshgwError(f"{where.file}{line}: {problem.message}")
+        subject = " ".join(x for x in (problem.kind, problem.object_ref, problem.path) if x)
+        failure = MeshgwError(f"{where.file}{line}: {subject + ': ' if subject else ''}{problem.message}")
+        failure.code = problem.code
+        raise failure
     return loaded.objects
 
 
@@ -173,6 +179,6 @@ def diff_command(
             with tempfile.TemporaryDirectory(prefix="meshgw-diff-") as tmp:
                 before = _render_at_revision(stack, revision, project.directory, Path(tmp))
     except USER_ERRORS as error:
-        errors.print(f"error: {error}", style="red", markup=False, soft_wrap=True)
+        errors.print(headline(error), style="red", markup=False, soft_wrap=True)
         raise typer.Exit(1) from None
     typer.echo(format_diff(diff_views(mesh_view(before), mesh_view(after)), output_format), nl=False)

@@ -14,7 +14,7 @@ from rich.console import Console
 from rich.table import Table
 
 from pulumi_meshgw.analysis import Diagnostic, Level, MeshIndex, analyze_manifests
-from pulumi_meshgw.errors import ConfigError, MeshgwError
+from pulumi_meshgw.errors import ConfigError, MeshgwError, headline
 from pulumi_meshgw.offline import Recording, RenderResult, run_stack, write_render
 from pulumi_meshgw.plan import declare_external
 from pulumi_meshgw.spec.mesh import CONFIG_KEYS, MeshSpec
@@ -116,7 +116,7 @@ def render_command(
             # from the program itself is a bug in the program and keeps its traceback.)
             raise MeshgwError(f"cannot write the render to {out}: {error.strerror or error}") from None
     except USER_ERRORS as error:
-        errors.print(f"error: {error}", style="red", markup=False, soft_wrap=True)
+        errors.print(headline(error), style="red", markup=False, soft_wrap=True)
         raise typer.Exit(1) from None
     for message in recording.logs:
         style = "red" if message.severity == "error" else "yellow"

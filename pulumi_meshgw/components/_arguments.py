@@ -173,35 +173,36 @@ def checked_arguments(func: F) -> F:
                 problems.append(
                     Problem(key, f"unknown argument; {guess}known arguments: {', '.join(names)}", "MGW0100")
                 )
-        if not problems:
-            try:
-                bound = signature.bind(*args, **kwargs)
-            except TypeError as err:
-                missing = [
-                    n
-                    for n, p in signature.parameters.items()
-                    if p.default is p.empty
-                    and p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD)
-                    and n not in kwargs
-                ][len(args) :]
+        # The known arguments are checked too, so a misspelt keyword does not hide a wrong shape.
+        known = {k: v for k, v in kwargs.items() if k in signature.parameters or open_keywords}
+        try:
+            bound = signature.bind(*args, **known)
+        except TypeError as err:
+            missing = [
+                n
+                for n, p in signature.parameters.items()
+                if p.default is p.empty
+                and p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD)
+                and n not in kwargs
+            ][len(args) :]
+            problems.extend(Problem(n, "required argument is missing", "MGW0100") for n in missing)
+            if not problems:
+                problems.append(Problem("", f"cannot call it that way: {err}", "MGW0100"))
+        else:
+            if bound.arguments.get("spec") is None:  # with_args: given as keyword or in args
+                required = getattr(wrapper, "required", ())
+                missing = [n for n in required if bound.arguments.get(n) is None]
                 problems.extend(Problem(n, "required argument is missing", "MGW0100") for n in missing)
-                if not problems:
-                    problems.append(Problem("", f"cannot call it that way: {err}", "MGW0100"))
-            else:
-                if bound.arguments.get("spec") is None:  # with_args: given as keyword or in args
-                    required = getattr(wrapper, "required", ())
-                    missing = [n for n in required if bound.arguments.get(n) is None]
-                    problems.extend(Problem(n, "required argument is missing", "MGW0100") for n in missing)
-                for name, value in bound.arguments.items():
-                    param = signature.parameters[name]
-                    if name == "self" or name not in hints() or param.kind is param.VAR_KEYWORD:
-                        continue
-                    tp = hints()[name]
-                    values = value if param.kind is param.VAR_POSITIONAL else (value,)
-                    for item in values:
-                        problem = _shape_problem(name, item, tp, name in getattr(wrapper, "required", ()))
-                        if problem is not None:
-                            problems.append(problem)
+            for name, value in bound.arguments.items():
+                param = signature.parameters[name]
+                if name == "self" or name not in hints() or param.kind is param.VAR_KEYWORD:
+                    continue
+                tp = hints()[name]
+                values = value if param.kind is param.VAR_POSITIONAL else (value,)
+                for item in values:
+                    problem = _shape_problem(name, item, tp, name in getattr(wrapper, "required", ()))
+                    if problem is not None:
+                        problems.append(problem)
         if problems:
             raise ComponentConfigError(problems, context=_context(args, kwargs, func.__qualname__))
         return func(*args, **kwargs)

@@ -245,11 +245,11 @@ def _pem_problems(
 ) -> list[Problem]:
     """The certificate-file checks (parses, matches the key, in date, covers the hosts), with the
     problems named by their ``pem`` field."""
-    from ..plan import _check_pem_pair  # the one certificate check, shared with certificate files
+    from ..plan.credentials import check_pem_pair  # the one certificate check, shared with files
 
     found: list[Problem] = []
     raw_warnings: list[Problem] = []
-    _check_pem_pair(cert, key, hosts, path, found, raw_warnings)
+    check_pem_pair(cert, key, hosts, path, found, raw_warnings)
     if warnings is not None:
         warnings.extend(_renamed(p) for p in raw_warnings)
     return [_renamed(p) for p in found]

@@ -76,10 +76,12 @@ def raise_diagnostics(
     """Fail on error diagnostics; send warnings and infos to the Pulumi log."""
     errors = [d for d in diags if d.level is Level.ERROR]
     for d in diags:
+        # The log's own severity is the level: the message is the problem's ``WHERE: MESSAGE [CODE]``.
+        problem = str(Problem(f"{d.kind} {d.object_ref} {d.path}".strip(), d.message, d.code))
         if d.level is Level.WARNING:
-            pulumi.log.warn(str(d), resource)
+            pulumi.log.warn(problem, resource)
         elif d.level is Level.INFO:
-            pulumi.log.info(str(d), resource)
+            pulumi.log.info(problem, resource)
     if errors:
         raise ComponentConfigError(
             [Problem(f"{d.kind} {d.object_ref} {d.path}".strip(), d.message, d.code) for d in errors],

@@ -11,6 +11,7 @@ import pulumi_tls as tls
 
 from ..analysis.diagnostics import Level
 from ..errors import Problem, show
+from ..pem_files import PemFiles
 from ..plan import Credential, EgressPlan, plan_egress
 from ..render._meta import Manifest
 from ..render.egress import ClientLockdown, render_sidecars
@@ -244,7 +245,7 @@ class EgressGateway(pulumi.ComponentResource):
                 }
                 raw.update({k: v for k, v in optional.items() if v is not None})
                 spec = parse(EgressGatewaySpec, raw)
-            plan = _plan or plan_egress(spec, base_dir=base_dir)
+            plan = _plan or plan_egress(spec, files=PemFiles(base_dir))
         reg = _registry()
         objects = plan.objects
         # The index sees everything but the Gateway and routes first, so that checking those finds

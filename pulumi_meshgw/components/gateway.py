@@ -7,6 +7,7 @@ from typing import Any
 import pulumi
 
 from ..errors import ConfigError, Problem
+from ..pem_files import PemFiles
 from ..plan import GatewayPlan, plan_gateway, uses_credential
 from ..spec._base import SpecModel, parse
 from ..spec.envoy_filters import HttpCache, LocalRateLimit
@@ -158,7 +159,7 @@ class Gateway(pulumi.ComponentResource):
                 )
                 refuse_outputs(raw, context, PLAIN_HERE)
                 spec = parse(GatewaySpec, raw)
-            plan = _plan or plan_gateway(spec, workload.spec, base_dir=base_dir)
+            plan = _plan or plan_gateway(spec, workload.spec, files=PemFiles(base_dir))
             if isinstance(workload, GatewayWorkload) and workload.role is None and uses_credential(spec):
                 raise ConfigError(
                     [

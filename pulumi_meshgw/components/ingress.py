@@ -6,6 +6,7 @@ from typing import Any
 
 import pulumi
 
+from ..pem_files import PemFiles
 from ..plan import plan_gateway, service_ports, uses_credential
 from ..render.firewall import workload_with_firewall
 from ..spec._base import SpecModel, parse
@@ -126,7 +127,7 @@ class IngressGateway(pulumi.ComponentResource):
             gspec = parse(GatewaySpec, graw)
             # IP rules shape the Service (source ranges, client IP preservation) and NetworkPolicy.
             wspec = workload_with_firewall(wspec, [gspec])
-            plan = plan_gateway(gspec, wspec, base_dir=base_dir)
+            plan = plan_gateway(gspec, wspec, files=PemFiles(base_dir))
             ports = service_ports([gspec])
         super().__init__(self.TYPE, resource_name, None, opts)
         for warning in pem_warnings:

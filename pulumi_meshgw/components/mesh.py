@@ -1,6 +1,6 @@
 """Mesh: a whole stack's gateways and routes from one validated spec (what ``stacks/`` runs)."""
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -8,7 +8,8 @@ import pulumi
 from pydantic.alias_generators import to_camel
 
 from ..errors import ConfigError, Problem
-from ..plan import MeshPlan, declare_external, plan_mesh
+from ..pem_files import PemFiles
+from ..plan import MeshPlan, declare_external, plan_config, plan_mesh
 from ..spec.mesh import CONFIG_KEYS, MeshSpec
 from ._addressing import resolve_mesh_lookups
 from ._arguments import NO_ARGS, checked_arguments, cluster_scoped
@@ -86,6 +87,7 @@ class Mesh(pulumi.ComponentResource):
         *,
         spec: MeshSpec | Mapping[str, Any] | None = None,
         base_dir: Path | None = None,
+        _problems: Sequence[Problem] = (),
     ) -> None:
         with validated(f"{self.TYPE} {resource_name}"):
             if spec is not None and args:
@@ -93,9 +95,15 @@ class Mesh(pulumi.ComponentResource):
                     [Problem("spec", "given both as args and as spec; give it once", "MGW0100")]
                 )
             given: Any = spec if spec is not None else args
-            mesh = given if isinstance(given, MeshSpec) else MeshSpec.from_config(_config_names(given))
-            mesh = resolve_mesh_lookups(mesh)  # AWS address lookups, before the stack-wide checks
-            plan: MeshPlan = plan_mesh(mesh, base_dir=base_dir)
+            files = PemFiles(base_dir)
+            if isinstance(given, MeshSpec):
+                mesh = resolve_mesh_lookups(given)  # AWS address lookups, before the stack-wide checks
+                plan: MeshPlan = plan_mesh(mesh, files=files)
+            else:
+                # Every independent problem of the config at once (items that parse are planned).
+                mesh, plan = plan_config(
+                    _config_names(given), files=files, resolve=resolve_mesh_lookups, problems=_problems
+                )
         super().__init__(self.TYPE, resource_name, None, opts)
         adopt_dependencies(self, opts)
         self.plan = plan

@@ -10,7 +10,6 @@ import pulumi
 from pulumi.runtime.config import CONFIG, get_config_env
 
 from ..errors import ConfigError, Problem, show
-from ..spec.istio import CertificateSource
 from ..spec.mesh import CONFIG_KEYS, MeshSpec
 from ._arguments import checked_arguments
 from ._runtime import ComponentConfigError
@@ -34,6 +33,22 @@ def read_mesh_config() -> MeshSpec:
     Raises:
         ComponentConfigError: every problem, each with its config path.
     """
+    values, problems = _config_values()
+    spec = None
+    if values:
+        try:
+            spec = MeshSpec.from_config(values)
+        except ConfigError as err:
+            problems.extend(err.problems)
+    if problems or spec is None:
+        raise ComponentConfigError(problems, context=f"stack {pulumi.get_stack()}")
+    return spec
+
+
+def _config_values() -> tuple[dict[str, Any], list[Problem]]:
+    """The structured ``meshgw:*`` values of the running stack, and the problems of the config's
+    shape: a value that is not structured, no mesh key at all, a key the namespace does not
+    have."""
     config = pulumi.Config(NAMESPACE)
     values: dict[str, Any] = {}
     problems: list[Problem] = []
@@ -49,12 +64,7 @@ def read_mesh_config() -> MeshSpec:
             )
     if not values and not problems:
         problems.append(_declares_nothing())
-    try:
-        spec = MeshSpec.from_config(values) if not problems else None
-    except ConfigError as err:
-        problems.extend(err.problems)
-        spec = None
-    referenced = _referenced_keys(spec) if spec is not None else set()
+    referenced = _referenced_keys(values)
     for full in sorted(_all_keys()):
         ns, _, key = full.partition(":")
         if ns == NAMESPACE and key not in CONFIG_KEYS and full not in referenced:
@@ -67,9 +77,7 @@ def read_mesh_config() -> MeshSpec:
                     "MGW0100",
                 )
             )
-    if problems or spec is None:
-        raise ComponentConfigError(problems, context=f"stack {pulumi.get_stack()}")
-    return spec
+    return values, problems
 
 
 def _declares_nothing() -> Problem:
@@ -100,26 +108,25 @@ def _declares_nothing() -> Problem:
     return Problem("", f"the stack declares nothing to build ({known} are all unset); {hint}", "MGW0100")
 
 
-def _referenced_keys(spec: MeshSpec) -> set[str]:
-    keys: set[str] = set()
-    for gw in spec.gateways:
-        for s in gw.servers:
-            keys |= _config_keys(s.tls.certificate if s.tls else None)
-    for egress in spec.egress_gateways:
-        for d in egress.destinations:
-            keys |= _config_keys(d.origination.certificate if d.origination else None)
-    return keys
-
-
-def _config_keys(src: CertificateSource | None) -> set[str]:
-    """The full stack config keys a ``certificate.config`` source names (``project:key`` when the
-    key has no namespace, as :func:`~.workload._secret_config` reads it)."""
-    if src is None or src.config is None:
-        return set()
+def _referenced_keys(values: Any) -> set[str]:
+    """The full stack config keys every ``certificate.config`` source in the config names (``cert``,
+    ``key``, ``ca``; ``project:key`` when the key has no namespace, as
+    :func:`~.workload._secret_config` reads it). The raw values are searched, so the keys of an item
+    that does not parse are not reported unknown on top of its own problem."""
     project = pulumi.get_project()
-    return {
-        k if ":" in k else f"{project}:{k}" for k in (src.config.cert, src.config.key, src.config.ca) if k
-    }
+    keys: set[str] = set()
+    stack: list[tuple[Any, Any]] = [(None, values)]
+    while stack:
+        parent, value = stack.pop()
+        if isinstance(value, dict):
+            source = value.get("config") if parent == "certificate" else None
+            if isinstance(source, dict):
+                named = (source.get(k) for k in ("cert", "key", "ca"))
+                keys |= {k if ":" in k else f"{project}:{k}" for k in named if isinstance(k, str) and k}
+            stack.extend(value.items())
+        elif isinstance(value, list):
+            stack.extend((None, v) for v in value)
+    return keys
 
 
 @checked_arguments
@@ -140,4 +147,5 @@ def mesh_from_config(
         ComponentConfigError: every problem of the config, each with its config path; also when
             the stack declares nothing (no ``meshgw:*`` key), naming the likely mistake.
     """
-    return Mesh(name, spec=read_mesh_config(), base_dir=base_dir, opts=opts)
+    values, problems = _config_values()
+    return Mesh(name, spec=values, base_dir=base_dir, opts=opts, _problems=problems)

@@ -113,7 +113,9 @@ def _read_yaml(path: Path) -> tuple[Any, yaml.Node | None]:
     try:
         return load_one(data, str(path), yaml12=True)
     except YamlInputError as error:
-        raise ProjectError(str(error)) from None
+        failure = ProjectError(str(error))
+        failure.code = error.code  # the file cannot be read as data (MGW0002), as in meshgw check
+        raise failure from None
 
 
 def _raw_scalars(root: yaml.Node | None, section: str) -> dict[str, str]:
@@ -331,11 +333,12 @@ def load_stack_config(
     warnings = []
     if data.get("environment"):
         warnings.append(
-            f"{path.name}: 'environment' (Pulumi ESC) cannot be resolved offline; its values are not set"
+            f"{path.name}: 'environment' (Pulumi ESC) cannot be resolved offline; its values are not "
+            "set; give them as plain config to render them [MGW0004]"
         )
     if secret_keys:
         warnings.append(
-            "secure config values cannot be decrypted offline and read as "
-            f"{show(SECRET)}: {', '.join(sorted(secret_keys))}"
+            f"{path.name}: secure config values cannot be decrypted offline and read as "
+            f"{show(SECRET)}: {', '.join(sorted(secret_keys))} [MGW0004]"
         )
     return StackConfig(project, name, path, config, secret_keys, tuple(warnings))

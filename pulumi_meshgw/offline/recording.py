@@ -67,6 +67,8 @@ class DuplicateUrnError(OfflineError):
         urn: The URN registered twice (a mock URN; see the module notes).
     """
 
+    code = "MGW0101"  # two things of one kind with one name, as in config
+
     def __init__(
         self, urn: str, type_: str, name: str, first_parent: str | None, second_parent: str | None
     ) -> None:

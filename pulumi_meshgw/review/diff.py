@@ -313,21 +313,40 @@ def _rule_fields(rule: Any, names: Iterable[str], section: str = "from") -> dict
 
 
 def _without(rule: Any, names: Sequence[str]) -> str:
-    """``rule`` as JSON without the source fields ``names`` and the operation fields it applies to."""
+    """``rule`` as JSON without the source fields ``names`` and the operation fields it applies to.
+
+    Any shape is accepted (a rule is user YAML): a field of the wrong type counts as empty, and
+    keys are compared as strings, so ``{1: a, b: c}`` sorts instead of failing."""
     if not isinstance(rule, Mapping):
-        return json.dumps(rule)
+        return json.dumps(_keys_as_text(rule), sort_keys=True)
     stripped = dict(rule)
     stripped["from"] = [
-        {"source": {k: v for k, v in (i.get("source") or {}).items() if k not in names}}
-        for i in rule.get("from") or []
+        {"source": {k: v for k, v in _map(i.get("source")).items() if k not in names}}
+        for i in _list(rule.get("from"))
         if isinstance(i, Mapping)
     ]
     stripped["to"] = [
-        {"operation": {k: v for k, v in (i.get("operation") or {}).items() if k not in _TO_FIELDS}}
-        for i in rule.get("to") or []
+        {"operation": {k: v for k, v in _map(i.get("operation")).items() if k not in _TO_FIELDS}}
+        for i in _list(rule.get("to"))
         if isinstance(i, Mapping)
     ]
-    return json.dumps(stripped, sort_keys=True)
+    return json.dumps(_keys_as_text(stripped), sort_keys=True)
+
+
+def _map(value: Any) -> Mapping[Any, Any]:
+    return value if isinstance(value, Mapping) else {}
+
+
+def _list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else []
+
+
+def _keys_as_text(value: Any) -> Any:
+    if isinstance(value, Mapping):
+        return {str(k): _keys_as_text(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_keys_as_text(v) for v in value]
+    return value if isinstance(value, (str, int, float, bool)) or value is None else str(value)
 
 
 def _covered(cidrs: Iterable[str], by: Iterable[str]) -> list[str]:

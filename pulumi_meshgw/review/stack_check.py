@@ -154,7 +154,7 @@ def _declare(index: MeshIndex, external: Sequence[Any]) -> list[StackFinding]:
         try:
             index.declare(ExternalObject.model_validate(item))
         except ValidationError as err:
-            for p in problems_from_validation_error(err, ExternalObject, ("external", i)):
+            for p in problems_from_validation_error(err, ExternalObject, ("external", i), item):
                 out.append(
                     StackFinding(Level.ERROR, f"{p.code} policy config {p.path}: {p.message}", None, p.code)
                 )

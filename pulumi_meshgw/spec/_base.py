@@ -203,15 +203,50 @@ def describe_pydantic_error(e: Mapping[str, Any]) -> str:
     return f"is not a valid value{got}"
 
 
+def _internal(part: Any) -> bool:
+    """Whether a pydantic location entry is pydantic's own (a union member such as ``list[Server]``
+    or ``Server``, a validator ``function-after[...]``) rather than a key or index of the input."""
+    return isinstance(part, str) and ("[" in part or part.startswith("function-") or part[:1].isupper())
+
+
+def _config_loc(loc: Sequence[Any], data: Any) -> list[Any]:
+    """The config path of a pydantic location: the entries that are keys or indexes of ``data``,
+    followed down the input, and the ones that name no input but are not pydantic's own (a missing
+    field). A user key that looks like pydantic's (``a[0]``, ``Hosts``) is kept, because it is in
+    the input."""
+    out: list[Any] = []
+    here: Any = data
+    for part in loc:
+        if isinstance(here, Mapping) and part in here:
+            out.append(part)
+            here = here[part]
+        elif isinstance(here, (list, tuple)) and isinstance(part, int) and -len(here) <= part < len(here):
+            out.append(part)
+            here = here[part]
+        elif not _internal(part) or part == "Deployment":
+            out.append(part)
+            here = None
+    return out
+
+
+_NO_DATA = object()
+
+
 def problems_from_validation_error(
-    err: ValidationError, model: type[BaseModel], prefix: Sequence[str | int] = ()
+    err: ValidationError, model: type[BaseModel], prefix: Sequence[str | int] = (), data: Any = _NO_DATA
 ) -> list[Problem]:
-    """Turn a pydantic ValidationError into Problems that name the config path, the value and a fix."""
+    """Turn a pydantic ValidationError into Problems that name the config path, the value and a fix.
+
+    Args:
+        err: The error.
+        model: The model that was validated (for the fields allowed where a key is unknown).
+        prefix: The config path of the validated value. Default: none.
+        data: The validated value, so that keys that look like pydantic's own location entries
+            (``a[0]``) are told from them. Default: not given (such keys are dropped from paths).
+    """
     problems: list[Problem] = []
     for e in err.errors(include_url=False):
-        loc = [p for p in e["loc"] if not (isinstance(p, str) and ("[" in p or p.startswith("function-")))]
-        # Union members show up as extra loc entries named after the member type; drop them.
-        loc = [p for p in loc if not (isinstance(p, str) and p[:1].isupper() and p not in ("Deployment",))]
+        loc = _config_loc(e["loc"], None if data is _NO_DATA else data)
         path = format_path([*prefix, *loc])
         kind = e["type"]
         err_obj = (e.get("ctx") or {}).get("error")
@@ -241,4 +276,4 @@ def parse(model: type[M], data: Any, prefix: Sequence[str | int] = ()) -> M:
     try:
         return model.model_validate(data)
     except ValidationError as err:
-        raise ConfigError(problems_from_validation_error(err, model, prefix)) from None
+        raise ConfigError(problems_from_validation_error(err, model, prefix, data)) from None

@@ -589,7 +589,7 @@ class EgressGatewaySpec(SpecModel):
             try:
                 _workload_spec(v, info.data.get("name", "egress"), info.data.get("namespace", "istio-egress"))
             except ValidationError as err:
-                for p in problems_from_validation_error(err, WorkloadSpec):
+                for p in problems_from_validation_error(err, WorkloadSpec, data=v):
                     problems.append(((p.path,) if p.path else (), p.message))
         if problems:
             raise NestedProblems(problems)

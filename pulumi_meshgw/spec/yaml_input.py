@@ -72,6 +72,8 @@ class YamlInputError(MeshgwError):
         problem: What is wrong and how to fix it.
     """
 
+    code = "MGW0002"
+
     def __init__(self, source: str, line: int, column: int, problem: str) -> None:
         self.source, self.line, self.column, self.problem = source, line, column, problem
         where = source + (f":{line}" if line else "") + (f":{column}" if line and column else "")
