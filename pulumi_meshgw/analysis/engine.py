@@ -4,7 +4,8 @@
 any Kubernetes and Istio objects, ours or a user's, and runs, per object and then across objects:
 
 1. schema validation against the vendored Istio CRDs and the Kubernetes OpenAPI schemas
-   (:mod:`.schema`; IST0106, MGW0106);
+   (:mod:`.schema`; IST0106, MGW0106), and the CRDs' CEL rules (:mod:`.crd_rules`; MGW0109, left
+   out where an admission rule below reports the same path);
 2. Istio's admission rules that the schemas do not enforce, and DNS-1123 names (:mod:`.admission`;
    IST0106, IST0133, MGW0106);
 3. the cross-object analyzers of :mod:`.analyzers` (one module per concern: gateway,
@@ -25,6 +26,7 @@ from typing import Any
 
 from ._access import Key, Manifest, api_group, key_of, mapping, seq
 from .admission import admission_diagnostics
+from .crd_rules import CRD_RULE_CODE
 from .diagnostics import Diagnostic, Level
 from .egress import check_egress_consistency
 from .envoy_filter import check_envoy_filters
@@ -64,11 +66,16 @@ def analyze_manifests(
     malformed: set[int] = set()  # ids of objects with schema errors
     for obj in items:
         per_object = validate_manifest(obj) if schema else []
-        if per_object and isinstance(obj, Mapping):
+        structural = [d for d in per_object if d.code != CRD_RULE_CODE]
+        if structural and isinstance(obj, Mapping):
             malformed.add(id(obj))
-        covered = [d.path for d in per_object]
-        found.extend(per_object)
-        found.extend(d for d in admission_diagnostics(obj) if not _covered(d.path, covered))
+        covered = [d.path for d in structural]
+        admission = [d for d in admission_diagnostics(obj) if not _covered(d.path, covered)]
+        found.extend(structural)
+        found.extend(admission)
+        # A CRD rule that Istio's webhook rule already reports at the same path adds nothing.
+        reported = {d.path for d in admission}
+        found.extend(d for d in per_object if d.code == CRD_RULE_CODE and d.path not in reported)
     found.extend(_duplicates(manifests))
 
     # The input boundary: only objects with a well-typed envelope reach the cross-object checks.

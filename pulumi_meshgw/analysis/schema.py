@@ -50,11 +50,10 @@ Core Kubernetes kinds (every other group), code ``MGW0106``:
 Other kinds (e.g. cert-manager's ``cert-manager.io/v1`` Certificate, Gateway API kinds) have no
 schema here: they get only the envelope check.
 
+The CRDs' ``x-kubernetes-validations`` (CEL rules) of Istio kinds are evaluated by
+:mod:`.crd_rules` (code ``MGW0109``) and appended to the object's diagnostics.
+
 Not checked (documented gaps):
-    * ``x-kubernetes-validations`` (CEL rules). They cannot be evaluated here and are ignored, so,
-      e.g., mutually exclusive fields guarded only by CEL, Istio's duration checks
-      (``duration(self) >= duration('1ms')``), ``ServiceEntry`` hosts of ``"*"`` and port/URL
-      checks pass this module; the API server would reject them.
     * ``format`` (``int32``, ``date-time``, ``byte``...), as in JSON Schema by default; explicit
       ``minimum``/``maximum`` bounds are checked.
     * Whole-number floats (``80.0``) count as integers, as in JSON Schema and the API server.
@@ -81,6 +80,7 @@ from jsonschema.exceptions import best_match
 
 from pulumi_meshgw.errors import format_path, show
 
+from .crd_rules import crd_rule_diagnostics
 from .diagnostics import Diagnostic, Level
 
 __all__ = [
@@ -160,7 +160,12 @@ def validate_manifest(obj: Mapping[str, Any]) -> list[Diagnostic]:
         # The envelope check already reported a broken metadata; do not repeat it from the schema.
         covered = [f.path for f in envelope]
         findings += [f for f in body if not any(f.path[: len(p)] == p for p in covered)]
-    return _to_diagnostics(obj, ISTIO_SCHEMA_CODE if is_istio else CORE_SCHEMA_CODE, findings)
+    diagnostics = _to_diagnostics(obj, ISTIO_SCHEMA_CODE if is_istio else CORE_SCHEMA_CODE, findings)
+    if is_istio and gv is not None and isinstance(kind, str):
+        schema = _istio_index().get(f"{gv[0]}/{gv[1]}/{kind}")
+        if isinstance(schema, Mapping):  # the CRD's CEL rules, as the API server runs them
+            diagnostics += crd_rule_diagnostics(obj, schema)
+    return diagnostics
 
 
 def validate_manifests(objs: Iterable[Mapping[str, Any]]) -> list[Diagnostic]:
