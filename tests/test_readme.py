@@ -4,11 +4,16 @@ examples validate against the spec models."""
 from __future__ import annotations
 
 import re
+import shutil
 from pathlib import Path
 from typing import Any
 
+import pytest
 import yaml
+from typer.testing import CliRunner
 
+from pulumi_meshgw.cli import app
+from pulumi_meshgw.components import ComponentConfigError
 from pulumi_meshgw.spec import MeshSpec
 from pulumi_meshgw.testing import run
 
@@ -96,3 +101,68 @@ def test_pulumi_yaml_example_is_served_by_the_package() -> None:
     assert kinds.index("Gateway") < kinds.index("VirtualService")
     (vs,) = [m for m in rec.manifests() if m.kind == "VirtualService"]
     assert vs.body["spec"]["gateways"] == ["istio-ingress/public"]
+
+
+def quoted_problems(block: str) -> list[str]:
+    """The ``- WHERE: MESSAGE [CODE]`` problems of an error block, with wrapped lines joined."""
+    text = " ".join(line.strip() for line in block.splitlines() if not line.startswith(("$", "error:")))
+    return [p.strip() for p in text.split("- ") if p.strip() and not p.strip().isdigit()]
+
+
+def test_the_typo_error_is_what_the_python_example_raises(tmp_path: Path) -> None:
+    (code,) = blocks("python")[:1]
+    (block,) = [b for b in blocks("text") if "shop.exmple.com" in b]
+    cert, key = make_pem(["shop.example.com"])
+    (tmp_path / "tls.crt").write_text(cert)
+    (tmp_path / "tls.key").write_text(key)
+    code = code.replace("/tmp/tls.crt", str(tmp_path / "tls.crt")).replace(
+        "/tmp/tls.key", str(tmp_path / "tls.key")
+    )
+    typo = code.replace('hosts=["shop.example.com"]', 'hosts=["shop.exmple.com"]')
+    with pytest.raises(ComponentConfigError) as raised:
+        run(lambda: exec(compile(typo, "README.md", "exec"), {}))
+    assert quoted_problems(block) == [
+        p.strip().removeprefix("- ") for p in str(raised.value).splitlines()[1:]
+    ]
+
+
+def test_the_render_error_is_what_meshgw_render_prints(tmp_path: Path) -> None:
+    (block,) = [b for b in blocks("text") if b.startswith("$ meshgw render --stack dev")]
+    shutil.copytree(ROOT / "stacks", tmp_path / "stacks")
+    shutil.copy(ROOT / "Pulumi.yaml", tmp_path)
+    config = tmp_path / "stacks" / "Pulumi.dev.yaml"
+    text = config.read_text()
+    head, routes, tail = text.partition("  meshgw:virtualServices:")  # the first route's hosts
+    route_hosts = 'hosts: ["shop.dev.example.com"]'
+    assert routes and route_hosts in tail
+    tail = tail.replace(route_hosts, 'hosts: ["shop.dev.example.com", "blog.example.com"]', 1)
+    config.write_text(head + routes + tail)
+    result = CliRunner().invoke(
+        app, ["render", "--stack", "dev", "--out", str(tmp_path / "out"), "--project-dir", str(tmp_path)]
+    )
+    assert result.exit_code == 1
+    printed = [
+        line.strip().removeprefix("- ") for line in result.output.splitlines() if line.startswith("  - ")
+    ]
+    assert quoted_problems(block.split("$ echo")[0]) == printed
+
+
+def test_the_check_example_is_what_meshgw_check_prints(tmp_path: Path) -> None:
+    (block,) = [b for b in blocks("text") if b.startswith("$ meshgw check out/dev/")]
+    quoted = [line for line in block.splitlines()[1:] if line != "..."]
+    shutil.copytree(ROOT / "stacks", tmp_path / "stacks")
+    shutil.copy(ROOT / "Pulumi.yaml", tmp_path)
+    out = tmp_path / "out" / "dev"
+    runner = CliRunner()
+    rendered = runner.invoke(
+        app, ["render", "--stack", "dev", "--out", str(out), "--project-dir", str(tmp_path)]
+    )
+    assert rendered.exit_code == 0, rendered.output
+    route = out / "036-virtualservice-shop-shop.yaml"
+    obj = yaml.safe_load(route.read_text())
+    obj["spec"]["hosts"].append("blog.example.com")
+    route.write_text(yaml.safe_dump(obj, sort_keys=False))
+    checked = runner.invoke(app, ["check", str(out)])
+    assert checked.exit_code == 1
+    printed = [line.replace(str(tmp_path / "out"), "out") for line in checked.stdout.splitlines()]
+    assert [line for line in printed if line in quoted] == quoted
