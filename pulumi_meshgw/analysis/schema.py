@@ -75,6 +75,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import jsonschema_rs
 from jsonschema import Draft7Validator, Draft202012Validator, ValidationError, validators
 from jsonschema.exceptions import best_match
 
@@ -265,6 +266,8 @@ def _validate_istio(obj: Mapping[str, Any], group: str, version: str, kind: str)
     key = f"{group}/{version}/{kind}"
     if key not in _istio_index():
         return [_unknown_istio_gvk(group, version, kind)]
+    if _istio_verdict(key).is_valid(obj):
+        return []
     return [finding for error in _istio_validator(key).iter_errors(obj) for finding in _describe(error)]
 
 
@@ -337,6 +340,18 @@ def _istio_validator(key: str) -> Draft7Validator:
         properties.setdefault(implicit, {})
     validator: Draft7Validator = _Draft7(schema)
     return validator
+
+
+@functools.cache
+def _istio_verdict(key: str) -> Any:
+    """A compiled validator of the same schema as :func:`_istio_validator`, for the verdict only.
+
+    jsonschema-rs decides valid or not about 40 times faster than jsonschema; only an invalid
+    object goes on to jsonschema, whose errors give the paths and messages. Its regexes read
+    ``$`` as the end of the text, as RE2 and :func:`_go_pattern` do. The unit suite checks that
+    both agree on every object of the test corpora (``tests/test_schema_verdict.py``).
+    """
+    return jsonschema_rs.Draft7Validator(_istio_validator(key).schema)
 
 
 _INT_OR_STRING_BRANCHES = ({"type": "integer"}, {"type": "string"})
@@ -436,12 +451,20 @@ def _core_validator(definition: str) -> Draft202012Validator:
     return validator
 
 
+@functools.cache
+def _core_verdict(definition: str) -> Any:
+    """The verdict-only twin of :func:`_core_validator` (see :func:`_istio_verdict`)."""
+    return jsonschema_rs.Draft202012Validator(_core_validator(definition).schema)
+
+
 def _validate_core(obj: Mapping[str, Any], group: str, version: str, kind: str) -> list[_Finding]:
     catalog = _core_catalog()
     if catalog is None:
         return []
     definition = catalog.kinds.get((group, version, kind))
     if definition is not None:
+        if _core_verdict(definition).is_valid(obj):
+            return []
         return [
             finding for error in _core_validator(definition).iter_errors(obj) for finding in _describe(error)
         ]
