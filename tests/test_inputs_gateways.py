@@ -9,11 +9,22 @@ from typing import Any
 import pulumi
 import pytest
 
-from pulumi_meshgw import ComponentConfigError, Gateway, GatewayWorkload, IngressGateway, VirtualService
+from pulumi_meshgw import (
+    ComponentConfigError,
+    EgressGateway,
+    Gateway,
+    GatewayWorkload,
+    IngressGateway,
+    VirtualService,
+)
 from pulumi_meshgw.components._inputs import LateCheckError
-from pulumi_meshgw.testing import Recording, run
+from pulumi_meshgw.testing import SECRET, Recording, run
 
+from .conftest import make_pem
+from .test_egress import dest
 from .test_inputs import ROUTE, unknown
+
+EGRESS = "meshgw:index:EgressGateway"
 
 Value = Callable[[Any], Any]
 """Turns a plain value into what the program passes: itself, an Output of it, an unknown Output."""
@@ -194,3 +205,89 @@ def test_an_output_namespace_with_create_namespace_is_refused() -> None:
                 workload={"createNamespace": True},
             )
         )
+
+
+# -- EgressGateway ------------------------------------------------------------------------------
+
+
+def egress_program(
+    value: Value, *, cidr: str = "10.20.0.0/16", ip: str = "203.0.113.10"
+) -> Callable[[], None]:
+    def program() -> None:
+        EgressGateway(
+            "egress",
+            destinations=[dest("api.stripe.com", 443, "tls-passthrough", {"namespace": "payments"})],
+            enforcement={"allowedCidrs": [value(cidr)]},
+            egress_ips=[value(ip)],
+        )
+
+    return program
+
+
+def test_egress_cidrs_as_outputs_render_and_export_what_plain_values_do() -> None:
+    plain_rec, rec = run(egress_program(plain)), run(egress_program(output))
+    assert bodies(rec) == bodies(plain_rec)
+    assert {r.name for r in rec.resources} == {r.name for r in plain_rec.resources}
+    assert rec.by_name("egress", EGRESS).outputs["egressIps"] == ["203.0.113.10"]
+
+
+def test_egress_unknown_at_preview_registers_and_says_which_checks_wait() -> None:
+    rec = run(egress_program(hidden), preview=True)
+    plain_rec = run(egress_program(plain), preview=True)
+    assert sorted(r.name for r in rec.resources) == sorted(r.name for r in plain_rec.resources)
+    assert any(
+        m.message.startswith("meshgw:index:EgressGateway egress: its checks")
+        and "enforcement.allowedCidrs[0]" in m.message
+        for m in rec.logs
+    )
+
+
+def test_egress_bad_cidr_output_fails_with_the_plain_message() -> None:
+    with pytest.raises(ComponentConfigError) as plain_err:
+        run(egress_program(plain, cidr="10.0.0.1/8"))
+    with pytest.raises((ComponentConfigError, LateCheckError)) as late_err:
+        run(egress_program(output, cidr="10.0.0.1/8"))
+    assert "is not a CIDR block" in str(plain_err.value)
+    assert str(late_err.value) == str(plain_err.value)
+
+
+def test_egress_host_output_is_refused_by_name() -> None:
+    def program() -> None:
+        EgressGateway(
+            "egress",
+            destinations=[dest(output("api.stripe.com"), 443, "tls-passthrough", {"namespace": "payments"})],
+        )
+
+    with pytest.raises(
+        ComponentConfigError, match=r"destinations\[0\]\.host: is an Output; an egress destination"
+    ):
+        run(program)
+
+
+def origination_program(cert: Callable[[], Any], key: Callable[[], Any]) -> Callable[[], None]:
+    def program() -> None:
+        d = dest("ledger.bank.example.com", 443, "tls-origination", {"namespace": "payments"})
+        d["origination"] = {"mode": "MUTUAL", "certificate": {"pem": {"cert": cert(), "key": key()}}}
+        EgressGateway("egress", destinations=[d])
+
+    return program
+
+
+def test_egress_origination_pem_from_a_secret_output_stays_secret() -> None:
+    cert, key = make_pem(["egress.istio-egress.svc.cluster.local"])
+    rec = run(origination_program(lambda: pulumi.Output.secret(cert), lambda: pulumi.Output.secret(key)))
+    (secret,) = [r for r in rec.resources if r.type == "kubernetes:core/v1:Secret"]
+    assert "stringData" in secret.secret_fields
+    assert secret.inputs["stringData"]["tls.key"] == SECRET
+    assert key.splitlines()[1] not in repr(rec) and cert.splitlines()[1] not in repr(rec)
+
+
+def test_egress_origination_pem_outputs_are_checked_as_text_is() -> None:
+    cert, _ = make_pem(["egress.istio-egress.svc.cluster.local"])
+    _, other = make_pem(["egress.istio-egress.svc.cluster.local"])
+    with pytest.raises(ComponentConfigError) as plain_err:
+        run(origination_program(lambda: cert, lambda: other))
+    with pytest.raises((ComponentConfigError, LateCheckError)) as late_err:
+        run(origination_program(lambda: pulumi.Output.secret(cert), lambda: pulumi.Output.secret(other)))
+    assert "destinations[0].origination.certificate.pem.key: does not match" in str(plain_err.value)
+    assert str(late_err.value) == str(plain_err.value)

@@ -32,6 +32,7 @@ __all__ = [
     "check_known",
     "fill",
     "is_stand_in_host",
+    "lift_origination_pem",
     "lift_pem",
     "log_waiting",
     "namespace_output",
@@ -173,7 +174,8 @@ _NUMBERS = {
     "maxReplicas",
     "drainDurationSeconds",
 }
-_CIDRS = {"allow", "deny", "loadBalancerSourceRanges", "egressCidrs", "egressIPs", "cidrs", "addresses"}
+_CIDRS = {"allow", "deny", "loadBalancerSourceRanges", "egressCidrs", "allowedCidrs", "cidrs"}
+_ADDRESSES = {"egressIPs", "addresses"}
 _HOSTS = {"hosts", "host"}
 _BOOLS = {"enabled", "createNamespace", "create_namespace", "topologySpread", "topology_spread"}
 
@@ -191,6 +193,8 @@ def stand_in(path: Path, n: int = 0) -> Any:
         return True
     if last in _CIDRS:
         return f"198.51.100.{n % 256}/32"
+    if last in _ADDRESSES:
+        return f"198.51.100.{n % 256}"
     if last in _HOSTS:
         return f"pending-{n}.invalid"
     return "pending"
@@ -388,8 +392,23 @@ def namespace_output(raw: Mapping[str, Any], key: str = "namespace") -> pulumi.O
     return value if isinstance(value, pulumi.Output) else None
 
 
+def lift_origination_pem(destinations: Sequence[Any], context: str) -> list[Any]:
+    """Egress destinations with each ``origination.certificate.pem`` (the client certificate, key
+    and CA bundle: text or Outputs) handed over as :func:`lift_pem` does for servers.
+
+    Raises:
+        ComponentConfigError: as :func:`lift_pem`.
+    """
+    lifted, _ = lift_pem(destinations, context, ("destinations",), at="origination", hosts_key=None)
+    return lifted
+
+
 def lift_pem(
-    servers: Sequence[Any], context: str, prefix: Path = ("servers",)
+    servers: Sequence[Any],
+    context: str,
+    prefix: Path = ("servers",),
+    at: str = "tls",
+    hosts_key: str | None = "hosts",
 ) -> tuple[list[Any], list[Problem]]:
     """Servers with each ``tls.certificate.pem`` handed over to the credential code.
 
@@ -409,12 +428,13 @@ def lift_pem(
     problems: list[Problem] = []
     warnings: list[Problem] = []
     for i, server in enumerate(servers):
-        pem = _pem_of(server)
+        pem = _pem_of(server, at)
         if pem is None:
             out.append(server)
             continue
-        path = format_path((*prefix, i, "tls", "certificate", "pem"))
-        hosts = [h.split("/", 1)[-1] for h in server.get("hosts") or () if isinstance(h, str)]
+        path = format_path((*prefix, i, at, "certificate", "pem"))
+        given = server.get(hosts_key) if hosts_key is not None else None
+        hosts = [h.split("/", 1)[-1] for h in given or () if isinstance(h, str)]
         cert, key, ca = pem.get("cert"), pem.get("key"), pem.get("ca")
         if isinstance(cert, str) and isinstance(key, str):
             problems.extend(_pem_problems(cert, key, hosts, path, warnings))
@@ -428,8 +448,8 @@ def lift_pem(
             for field, value in (("cert", cert), ("key", key), ("ca", ca))
             if value is not None
         }
-        tls = {**server["tls"], "certificate": {"config": config}}
-        out.append({**server, "tls": tls})
+        tls = {**server[at], "certificate": {"config": config}}
+        out.append({**server, at: tls})
     if problems:
         raise ComponentConfigError(problems, context=context)
     return out, warnings
@@ -439,10 +459,10 @@ def _item(check: Callable[[Sequence[Any]], Sequence[Any]], i: int, pair: Sequenc
     return check(pair)[i]
 
 
-def _pem_of(server: Any) -> Mapping[str, Any] | None:
+def _pem_of(server: Any, at: str = "tls") -> Mapping[str, Any] | None:
     if not isinstance(server, Mapping):
         return None
-    tls = server.get("tls")
+    tls = server.get(at)
     cert = tls.get("certificate") if isinstance(tls, Mapping) else None
     pem = cert.get("pem") if isinstance(cert, Mapping) else None
     return pem if isinstance(pem, Mapping) else None
