@@ -15,6 +15,7 @@ from pulumi_meshgw import (
     Gateway,
     GatewayWorkload,
     IngressGateway,
+    Mesh,
     VirtualService,
 )
 from pulumi_meshgw.components._inputs import LateCheckError
@@ -291,3 +292,72 @@ def test_egress_origination_pem_outputs_are_checked_as_text_is() -> None:
         run(origination_program(lambda: pulumi.Output.secret(cert), lambda: pulumi.Output.secret(other)))
     assert "destinations[0].origination.certificate.pem.key: does not match" in str(plain_err.value)
     assert str(late_err.value) == str(plain_err.value)
+
+
+# -- Mesh ---------------------------------------------------------------------------------------
+
+
+def test_mesh_takes_plain_config_and_names_an_output_with_the_way_out() -> None:
+    def program() -> None:
+        Mesh("mesh", {"workloads": [{"name": "public", "namespace": output("edge"), "exposure": "public"}]})
+
+    with pytest.raises(ComponentConfigError) as err:
+        run(program)
+    ((path, code, message),) = [(p.path, p.code, p.message) for p in err.value.problems]
+    assert (path, code) == ("workloads[0].namespace", "MGW0100")
+    assert message.startswith("is an Output; a Mesh is built from stack config")
+    assert "declare the individual components" in message
+
+
+def test_a_port_name_output_is_refused_at_once_by_name() -> None:
+    """A port's name names the server's TLS Secret: with an Output there, the Secret registered now
+    could have another name than the Gateway's credentialName."""
+
+    def program() -> None:
+        IngressGateway(
+            "public",
+            exposure="public",
+            servers=[
+                {
+                    "port": {"number": 443, "name": output("https"), "protocol": "HTTPS"},
+                    "hosts": ["a.example.com"],
+                }
+            ],
+        )
+
+    with pytest.raises(ComponentConfigError) as err:
+        run(program, preview=True)
+    ((path, code, message),) = [(p.path, p.code, p.message) for p in err.value.problems]
+    assert (path, code) == ("servers[0].port.name", "MGW0100")
+    assert message.startswith("is an Output; this value names the objects")
+
+
+def test_pem_outputs_with_an_output_namespace_land_in_the_real_namespace_and_stay_secret() -> None:
+    cert, key = make_pem(["shop.example.com"])
+
+    def program() -> None:
+        IngressGateway(
+            "public",
+            exposure="public",
+            namespace=output("edge"),
+            workload={"createNamespace": False},
+            servers=[
+                {
+                    "port": {"number": 443, "name": "https", "protocol": "HTTPS"},
+                    "hosts": [output("shop.example.com")],
+                    "tls": {
+                        "mode": "SIMPLE",
+                        "certificate": {"pem": {"cert": secret(cert), "key": secret(key)}},
+                    },
+                }
+            ],
+        )
+
+    rec = run(program)
+    tls = rec.by_name("secret:public/public-https-cert")
+    assert tls.inputs["metadata"]["namespace"] == "edge"
+    assert tls.inputs["stringData"] == {"tls.crt": SECRET, "tls.key": SECRET}
+    assert key.splitlines()[1] not in repr(rec) and cert.splitlines()[1] not in repr(rec)
+    gateway = bodies(rec)[("kubernetes:networking.istio.io/v1:Gateway", "public")]
+    assert gateway["spec"]["servers"][0]["tls"]["credentialName"] == "public-https-cert"
+    assert gateway["spec"]["servers"][0]["hosts"] == ["shop.example.com"]

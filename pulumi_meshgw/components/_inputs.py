@@ -25,7 +25,9 @@ from ..render._meta import Manifest
 from ._runtime import ComponentConfigError, child_name, current_state, register_manifest
 
 __all__ = [
-    "PLAIN_HERE",
+    "MESH_PLAIN",
+    "NAMING",
+    "NAMING_MESSAGE",
     "Late",
     "LateCheckError",
     "Leaf",
@@ -37,6 +39,7 @@ __all__ = [
     "log_waiting",
     "namespace_output",
     "output_leaves",
+    "refuse_at",
     "refuse_outputs",
     "register_input",
     "registered_input",
@@ -54,9 +57,10 @@ Path = tuple[str | int, ...]
 Leaf = tuple[Path, pulumi.Output[Any]]
 T = TypeVar("T")
 
-PLAIN_HERE = (
-    "Outputs are taken by certificate.pem values here, and by every field of VirtualService and "
-    "DestinationRule (docs/inputs.md)"
+MESH_PLAIN = (
+    "is an Output; a Mesh is built from stack config, whose values are known when the program runs "
+    "(a secret PEM comes from `pulumi config set --secret` through certificate.config); to pass "
+    "Outputs, declare the individual components, which take them (docs/inputs.md)"
 )
 
 _INPUT_PREFIX = "meshgw.input/"
@@ -97,6 +101,31 @@ def touches(problem_path: str, leaves: Sequence[Leaf], prefix: Path = ()) -> boo
     return False
 
 
+NAMING = frozenset({"name", "credentialName", "mode", "protocol", "exposure", "cloud", "revision"})
+"""Keys whose value names objects (a port's name names its TLS Secret) or decides their kind (a TLS
+mode, a protocol): a gateway component takes them plain (docs/inputs.md)."""
+
+
+def refuse_at(leaves: Sequence[Leaf], keys: frozenset[str] | set[str], message: str, context: str) -> None:
+    """Refuse the Outputs whose path holds one of ``keys``, each named by its path.
+
+    Raises:
+        ComponentConfigError: MGW0100 per Output, with ``message``.
+    """
+    bad = [p for p, _ in leaves if any(k in keys for k in p if isinstance(k, str))]
+    if bad:
+        raise ComponentConfigError(
+            [Problem(format_path(p), message, "MGW0100") for p in bad], context=context
+        )
+
+
+NAMING_MESSAGE = (
+    "is an Output; this value names the objects the component registers or decides their kind "
+    "(a port's name names its TLS Secret), so it takes a value known when the program runs "
+    "(docs/inputs.md)"
+)
+
+
 def log_waiting(context: str, leaves: Sequence[Leaf], checks: str, resource: pulumi.Resource | None) -> None:
     """Say at preview which checks wait for which Outputs (in an update they run before any
     resource made from the values is created, so there is nothing to say)."""
@@ -125,8 +154,8 @@ def resolved(leaves: Sequence[Leaf], build: Callable[[dict[Path, Any]], Any]) ->
     return pulumi.Output.all(*[o for _, o in leaves]).apply(run)
 
 
-def refuse_outputs(raw: Mapping[str, Any], context: str, accepted: str) -> None:
-    """Refuse Outputs where a component needs the value to decide what it registers.
+def refuse_outputs(raw: Mapping[str, Any], context: str, message: str) -> None:
+    """Refuse Outputs where a component takes plain values only (a Mesh: docs/inputs.md).
 
     Raises:
         ComponentConfigError: one MGW0100 problem per Output, naming its path.
@@ -134,15 +163,7 @@ def refuse_outputs(raw: Mapping[str, Any], context: str, accepted: str) -> None:
     leaves = output_leaves(raw)
     if leaves:
         raise ComponentConfigError(
-            [
-                Problem(
-                    format_path(p),
-                    "is an Output; this value decides which resources the component registers and "
-                    f"what they are named, so it must be known when the program runs. {accepted}",
-                    "MGW0100",
-                )
-                for p, _ in leaves
-            ],
+            [Problem(format_path(p), message, "MGW0100") for p, _ in leaves],
             context=context,
         )
 

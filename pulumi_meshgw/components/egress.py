@@ -11,7 +11,7 @@ import pulumi
 import pulumi_tls as tls
 
 from ..analysis.diagnostics import Level
-from ..errors import Problem, format_path, show
+from ..errors import Problem, show
 from ..pem_files import PemFiles
 from ..plan import Credential, EgressPlan, plan_egress
 from ..render._meta import Manifest
@@ -28,6 +28,7 @@ from ._inputs import (
     lift_origination_pem,
     log_waiting,
     output_leaves,
+    refuse_at,
     resolved,
     same_shape,
     stand_in_model,
@@ -155,7 +156,10 @@ class EgressGateway(pulumi.ComponentResource):
     declared before) before anything is registered.
 
     Takes an :class:`~pulumi_meshgw.components.args.EgressGatewayArgs` or the same fields as
-    keywords.
+    keywords. ``egress_ips``, ``enforcement.allowedCidrs`` and
+    ``destinations[].origination.certificate.pem`` (``cert``, ``key``, ``ca``: PEM text or
+    Outputs) take Outputs; a destination's host, port, mode and sources, the names, namespaces and
+    ``workload`` are plain, and an Output there is refused (MGW0100; docs/inputs.md).
 
     Args:
         resource_name: Pulumi name; also the gateway's name unless ``name`` is given.
@@ -257,7 +261,7 @@ class EgressGateway(pulumi.ComponentResource):
                 }
                 raw.update({k: v for k, v in optional.items() if v is not None})
                 leaves = output_leaves(raw)
-                _refuse_structural(leaves, context)
+                refuse_at(leaves, _STRUCTURAL, _STRUCTURAL_MESSAGE, context)
                 spec = (
                     stand_in_model(partial(parse, EgressGatewaySpec), raw, leaves, context)
                     if leaves
@@ -446,23 +450,11 @@ ServiceEntry, DestinationRule and VirtualService; a port its listener and the ``
 output), or that are read when the program runs (docs/inputs.md)."""
 
 
-def _refuse_structural(leaves: Sequence[Leaf], context: str) -> None:
-    bad = [p for p, _ in leaves if any(k in _STRUCTURAL for k in p if isinstance(k, str))]
-    if bad:
-        raise ComponentConfigError(
-            [
-                Problem(
-                    format_path(p),
-                    "is an Output; an egress destination's host, port, mode and sources, and the "
-                    "gateway's name, namespaces and workload, decide which objects it registers and "
-                    "what they are named, so they take values known when the program runs "
-                    "(docs/inputs.md)",
-                    "MGW0100",
-                )
-                for p in bad
-            ],
-            context=context,
-        )
+_STRUCTURAL_MESSAGE = (
+    "is an Output; an egress destination's host, port, mode and sources, and the gateway's name, "
+    "namespaces and workload, decide which objects it registers and what they are named, so they "
+    "take values known when the program runs (docs/inputs.md)"
+)
 
 
 def _real_egress_ips(raw: Mapping[str, Any], context: str, values: Mapping[Any, Any]) -> list[str]:

@@ -18,6 +18,8 @@ from ..spec.resources import GatewaySpec
 from ..spec.security import Authentication, Firewall
 from ._arguments import NO_ARGS, checked_arguments, with_args
 from ._inputs import (
+    NAMING,
+    NAMING_MESSAGE,
     Late,
     Leaf,
     fill,
@@ -25,6 +27,7 @@ from ._inputs import (
     log_waiting,
     namespace_output,
     output_leaves,
+    refuse_at,
     resolved,
     same_shape,
     stand_in_model,
@@ -95,7 +98,10 @@ class Gateway(pulumi.ComponentResource):
     where the workload's pods run, which is the only place Istio reads it from.
 
     Takes a :class:`~pulumi_meshgw.components.args.GatewayArgs` (``Gateway("x", GatewayArgs(...))``)
-    or the same fields as keywords.
+    or the same fields as keywords. ``namespace``, ``labels`` values and the values inside
+    ``servers`` (hosts, port numbers, certificate PEM), ``firewall`` and the other functions take
+    Outputs: the objects are registered at once and checked when the values resolve, with the
+    plain message. A port's name, protocol and TLS mode are plain (MGW0100); docs/inputs.md.
 
     Args:
         resource_name: Pulumi name; also the Gateway name unless ``name`` is given.
@@ -228,6 +234,7 @@ class Gateway(pulumi.ComponentResource):
                     )
                 )
                 leaves = output_leaves(raw)
+                refuse_at(leaves, NAMING, NAMING_MESSAGE, context)
                 if not leaves:
                     spec = parse(GatewaySpec, raw)
                 else:

@@ -20,6 +20,8 @@ from ..spec.security import Authentication, Firewall
 from ..spec.workload import WorkloadSpec
 from ._arguments import NO_ARGS, checked_arguments, with_args
 from ._inputs import (
+    NAMING,
+    NAMING_MESSAGE,
     Late,
     Leaf,
     fill,
@@ -27,6 +29,7 @@ from ._inputs import (
     log_waiting,
     namespace_output,
     output_leaves,
+    refuse_at,
     resolved,
     same_shape,
     stand_in_failure,
@@ -56,6 +59,10 @@ class IngressGateway(pulumi.ComponentResource):
 
     Takes an :class:`~pulumi_meshgw.components.args.IngressGatewayArgs`
     (``IngressGateway("x", IngressGatewayArgs(...))``) or the same fields as keywords.
+    ``namespace``, server hosts and port numbers, workload fields that add no object (replicas,
+    labels, annotations, Service settings), firewall CIDRs and certificate PEM take Outputs; with an
+    Output namespace the children are named ``kind:<resource_name>/<name>`` and the namespace is not
+    created here. docs/inputs.md lists what stays plain and why.
 
     Args:
         resource_name: Pulumi name; also the workload and Gateway name unless given in ``workload``.
@@ -203,6 +210,7 @@ class IngressGateway(pulumi.ComponentResource):
             )
         )
         wleaves, gleaves = output_leaves(wraw), output_leaves(graw)
+        refuse_at([*wleaves, *gleaves], NAMING, NAMING_MESSAGE, context)
         ns_out = namespace_output(wraw)
         if ns_out is not None and wraw.get("createNamespace", wraw.get("create_namespace")) is True:
             raise ComponentConfigError([_OUTPUT_NAMESPACE_CREATED], context=context)

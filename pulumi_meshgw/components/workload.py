@@ -24,12 +24,15 @@ from ..spec.workload import WorkloadSpec
 from ._addressing import prepare_workload, workload_address
 from ._arguments import NO_ARGS, checked_arguments, with_args
 from ._inputs import (
+    NAMING,
+    NAMING_MESSAGE,
     Late,
     fill,
     is_stand_in_host,
     log_waiting,
     namespace_output,
     output_leaves,
+    refuse_at,
     registered_input,
     resolved,
     same_shape,
@@ -84,7 +87,9 @@ class GatewayWorkload(pulumi.ComponentResource):
     Several workloads may run side by side (a public and a private one); several Gateways may share
     one. Arguments are the fields of :class:`~pulumi_meshgw.spec.WorkloadSpec` (snake_case or the
     camelCase config names), as a :class:`~pulumi_meshgw.components.args.GatewayWorkloadArgs` or
-    keywords; each field documents its default.
+    keywords; each field documents its default. ``namespace`` and the fields that add no object
+    take Outputs (docs/inputs.md): the objects are registered at once and their checks (schema, pod
+    security, the cross-object ones) run when the values resolve, with the plain message.
 
     Args:
         resource_name: Pulumi name; also the workload name unless ``name`` is given.
@@ -193,6 +198,7 @@ class GatewayWorkload(pulumi.ComponentResource):
             # registered now in the shape stand-ins give; their bodies, and the checks, wait for
             # the values (docs/inputs.md).
             assert raw is not None
+            refuse_at(leaves, NAMING, NAMING_MESSAGE, context)
             ns_out = namespace_output(raw)
             if ns_out is not None and raw.get("createNamespace", raw.get("create_namespace")) is True:
                 raise ComponentConfigError([_OUTPUT_NAMESPACE_CREATED], context=context)
