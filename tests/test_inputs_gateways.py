@@ -361,3 +361,24 @@ def test_pem_outputs_with_an_output_namespace_land_in_the_real_namespace_and_sta
     gateway = bodies(rec)[("kubernetes:networking.istio.io/v1:Gateway", "public")]
     assert gateway["spec"]["servers"][0]["tls"]["credentialName"] == "public-https-cert"
     assert gateway["spec"]["servers"][0]["hosts"] == ["shop.example.com"]
+
+
+def test_a_route_naming_a_waiting_gateway_as_text_waits_for_it() -> None:
+    """Hosts from other resources, a plain namespace: a route that names the Gateway as
+    ``namespace/name`` is checked against the real Gateway once its values are known."""
+
+    def program(route_host: str) -> Callable[[], None]:
+        def build() -> None:
+            IngressGateway(
+                "public", exposure="public", namespace="edge", servers=[server(output("a.example.com"))]
+            )
+            VirtualService("shop", namespace="shop", hosts=[route_host], gateways=["edge/public"], http=ROUTE)
+
+        return build
+
+    rec = run(program("a.example.com"))
+    assert "gateway:edge/public" in {rec.by_urn(u).name for u in rec.by_name("shop").dependencies}
+    with pytest.raises((ComponentConfigError, LateCheckError), match="IST0132"):
+        run(program("b.example.com"))
+    preview = run(program("a.example.com"), preview=True)
+    assert preview.by_name("shop").type == "kubernetes:networking.istio.io/v1:VirtualService"

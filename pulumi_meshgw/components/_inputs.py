@@ -30,10 +30,12 @@ __all__ = [
     "NAMING_MESSAGE",
     "Late",
     "LateCheckError",
+    "LateRefs",
     "Leaf",
     "check_known",
     "fill",
     "is_stand_in_host",
+    "late_ref",
     "lift_origination_pem",
     "lift_pem",
     "log_waiting",
@@ -373,6 +375,18 @@ class Late:
             else:
                 out[key] = self.real.apply(partial(_pick, i, key, None))
         return out
+
+
+class LateRefs(dict[str, pulumi.Output[str]]):
+    """The ``namespace/name`` of each Gateway whose checks wait for Outputs, to its ``ref``
+    Output: a route that names such a Gateway as text waits for the Gateway's checks too."""
+
+
+def late_ref(ref: Any) -> Any:
+    """``ref``, or the ``ref`` Output of the Gateway it names when that Gateway waits for Outputs."""
+    if isinstance(ref, str):
+        return current_state().slot(LateRefs).get(ref, ref)
+    return ref
 
 
 class LateCheckError(pulumi.RunError):

@@ -21,6 +21,7 @@ from ._inputs import (
     NAMING,
     NAMING_MESSAGE,
     Late,
+    LateRefs,
     Leaf,
     fill,
     lift_pem,
@@ -284,6 +285,8 @@ class Gateway(pulumi.ComponentResource):
                     lambda v: f"{v[0]}/{spec.name}" if spec is not None else ""
                 ),
             )
+            if late.namespace is None:  # a route naming it as text waits for its checks too
+                state.slot(LateRefs)[f"{plan.namespace}/{spec.name}"] = self.ref  # type: ignore[assignment]
         self.tls_secret_names = tls_secret_names(plan.manifest)
         self.register_outputs(
             {
