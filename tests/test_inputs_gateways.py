@@ -124,7 +124,7 @@ def test_unknown_at_preview_registers_everything_and_says_which_checks_wait() ->
     waiting = [m.message for m in rec.logs if m.severity == "info" and "wait for" in m.message]
     assert any(
         "meshgw:index:IngressGateway public: its checks" in m
-        and "namespace" in m
+        and "wait for namespace, workload.replicas, workload.labels.team," in m
         and "servers[0].hosts[0]" in m
         for m in waiting
     ), waiting

@@ -49,6 +49,9 @@ from .workload import _OUTPUT_NAMESPACE_CREATED, GatewayWorkload, render_gateway
 
 __all__ = ["IngressGateway"]
 
+_TOP_LEVEL = {"namespace", "exposure", "address", "name"}
+"""Workload fields that are arguments of their own (the rest come from ``workload``)."""
+
 
 class IngressGateway(pulumi.ComponentResource):
     """A gateway workload and an Istio Gateway bound to it: the way traffic enters the mesh.
@@ -256,9 +259,11 @@ class IngressGateway(pulumi.ComponentResource):
         child = child_options(self)
         workload_late = gateway_late = None
         if late is not None:
+            # Named as the caller wrote them: workload fields under ``workload``.
+            shown = [(p if p[0] in _TOP_LEVEL else ("workload", *p), o) for p, o in wleaves]
             log_waiting(
                 context,
-                [*wleaves, *gleaves],
+                [*shown, *gleaves],
                 "its checks (schema, pod security, IST0101, IST0145 and the rest)",
                 self,
             )
