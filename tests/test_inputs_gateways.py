@@ -382,3 +382,18 @@ def test_a_route_naming_a_waiting_gateway_as_text_waits_for_it() -> None:
         run(program("b.example.com"))
     preview = run(program("a.example.com"), preview=True)
     assert preview.by_name("shop").type == "kubernetes:networking.istio.io/v1:VirtualService"
+
+
+def test_a_workload_with_an_unknown_namespace_registers_its_objects_at_preview() -> None:
+    def program() -> None:
+        GatewayWorkload("edge", namespace=unknown(), exposure="cluster", replicas=unknown())
+
+    rec = run(program, preview=True)
+    names = {r.name for r in rec.resources if r.type.startswith("kubernetes:")}
+    assert {"deployment:edge/edge", "service:edge/edge", "serviceaccount:edge/edge"} <= names
+    assert not [n for n in names if n.startswith("namespace:")]  # it comes from another resource
+    assert any(
+        m.message.startswith("meshgw:index:GatewayWorkload edge: its checks")
+        and "namespace, replicas" in m.message
+        for m in rec.logs
+    )
