@@ -15,10 +15,15 @@ For each stack this:
    between the stack file before and after; and that ``pulumi destroy`` deletes routes before the
    Gateways they bind.
 
+Then one inline program (:func:`components_program`) checks what the mock runtime cannot: a
+``transforms`` option given to an ``IngressGateway`` reaches every child (each rendered object of
+the component carries the transform's label), with the component's namespace taken from a
+``Namespace`` resource's Output (docs/inputs.md).
+
 The program runs through the Python SDK's own language runtime server (the one the Automation API
 uses for inline programs): the real CLI connects to it with ``--client``. See docs/e2e.md for why.
 
-Usage: ``python e2e/engine.py [--stacks dev,staging,prod] [--out DIR]``; the tools come from
+Usage: ``python e2e/engine.py [--stacks dev,staging,prod] [--out DIR] [--no-components]``; the tools come from
 ``e2e/setup``'s environment (``pulumi`` on PATH, ``PULUMI_HOME`` with the provider installed).
 """
 
@@ -521,17 +526,99 @@ def run_stack(stack: str, root: Path, out: Path) -> StackRun:
     return run
 
 
+TRANSFORM_LABEL = ("meshgw.dev/transformed", "yes")
+
+
+def _label_transform(args: Any) -> Any:
+    """A transform as a user registers one: a label on every Kubernetes object it sees."""
+    import pulumi
+
+    if not args.type_.startswith("kubernetes:"):
+        return None
+    props = dict(args.props)
+    meta = dict(props.get("metadata") or {})
+    meta["labels"] = {**(meta.get("labels") or {}), TRANSFORM_LABEL[0]: TRANSFORM_LABEL[1]}
+    props["metadata"] = meta
+    return pulumi.ResourceTransformResult(props=props, opts=args.opts)
+
+
+def components_program() -> None:
+    """An IngressGateway whose namespace is another resource's Output, with a transform given to
+    the component, and a route bound to it: what a Pulumi user writes."""
+    import pulumi
+    import pulumi_kubernetes as k8s
+
+    from pulumi_meshgw import IngressGateway, VirtualService
+
+    ns = k8s.core.v1.Namespace("edge", metadata={"name": "edge"})
+    gw = IngressGateway(
+        "public",
+        exposure="cluster",
+        namespace=ns.metadata.name,
+        servers=[{"port": {"number": 80, "name": "http", "protocol": "HTTP"}, "hosts": ["shop.example.com"]}],
+        workload={"createNamespace": False},
+        opts=pulumi.ResourceOptions(transforms=[_label_transform]),
+    )
+    route = [{"route": [{"destination": {"host": "shop.shop.svc.cluster.local", "port": {"number": 8080}}}]}]
+    VirtualService("shop", namespace="shop", hosts=["shop.example.com"], gateways=[gw.gateway], http=route)
+    pulumi.export("ref", gw.ref)
+
+
+def run_components(root: Path) -> StackRun:
+    """``transforms`` on a component reach every child, and an Output namespace renders, under
+    ``pulumi up`` (the mock runtime does not call transforms)."""
+    run = StackRun("components", root / "components")
+    shutil.rmtree(run.work, ignore_errors=True)
+    (run.work / "state").mkdir(parents=True)
+    (run.work / "Pulumi.yaml").write_text("name: meshgw-components\nruntime: python\n")
+    cli(["login", f"file://{run.work / 'state'}"], run.work)
+    cli(["stack", "init", run.stack, "--secrets-provider", "passphrase"], run.work)
+    cli(["config", "set", "kubernetes:renderYamlToDirectory", str(run.work / "rendered")], run.work)
+    ws = auto.LocalWorkspace(
+        work_dir=str(run.work),
+        program=components_program,
+        env_vars={"PULUMI_CONFIG_PASSPHRASE": PASSPHRASE},
+        pulumi_command=auto.PulumiCommand(skip_version_check=True),
+    )
+    stack = auto.Stack.select(run.stack, ws)
+    up = _timed(run, "up", lambda: stack.up(color="never"))
+    run.check(
+        "pulumi up of a program with an Output namespace and a transform", up.summary.result == "succeeded"
+    )
+    rendered = load_manifests((run.work / "rendered").rglob("*.yaml"))
+    children = {k: v for k, v in rendered.items() if k[1] == "edge"}
+    unlabeled = sorted(
+        f"{k[0]} {k[1]}/{k[2]}"
+        for k, doc in children.items()
+        if (doc.get("metadata", {}).get("labels") or {}).get(TRANSFORM_LABEL[0]) != TRANSFORM_LABEL[1]
+    )
+    kinds = sorted({k[0] for k in children})
+    run.check(
+        f"the component's transform labelled each of its {len(children)} children ({', '.join(kinds)})",
+        bool(children) and "Gateway" in kinds and "Deployment" in kinds and not unlabeled,
+        f"not labelled: {unlabeled}",
+    )
+    others = [k for k, doc in rendered.items() if k[1] != "edge" and TRANSFORM_LABEL[0] in str(doc)]
+    run.check("objects outside the component are not transformed", not others, str(others))
+    run.check("the ref output holds the namespace's value", up.outputs["ref"].value == "edge/public")
+    _timed(run, "destroy", lambda: stack.destroy(color="never"))
+    return run
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--stacks", default="dev,staging,prod")
     parser.add_argument("--out", type=Path, default=REPO / "out" / "e2e")
+    parser.add_argument("--no-components", action="store_true", help="skip the components program")
     args = parser.parse_args(argv)
     if shutil.which("pulumi") is None:
         print("e2e: no pulumi on PATH; run e2e/setup and source its env file", file=sys.stderr)
         return 2
     out = args.out.resolve()
     root = out / "work"
-    runs = [run_stack(s, root, out) for s in args.stacks.split(",")]
+    runs = [run_stack(s, root, out) for s in args.stacks.split(",") if s]
+    if not args.no_components:
+        runs.append(run_components(root))
     failed = [c for r in runs for c in r.checks if not c.ok]
     report = {
         r.stack: {"timings_s": r.timings, "checks": [[c.name, c.ok, c.detail] for c in r.checks]}

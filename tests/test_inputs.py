@@ -85,11 +85,11 @@ def test_plain_values_beside_an_output_are_still_checked_at_once() -> None:
 def test_an_output_where_a_plain_value_is_needed_is_refused_by_name() -> None:
     with pytest.raises(ComponentConfigError) as err:
         run(
-            lambda: IngressGateway("public", exposure="public", namespace=unknown(), servers=[HTTP]),
+            lambda: IngressGateway("public", exposure="public", gateway_name=unknown(), servers=[HTTP]),
             preview=True,
         )
     ((path, message),) = [(p.path, p.message) for p in err.value.problems]
-    assert path == "namespace" and message.startswith("is an Output; this argument decides")
+    assert path == "gateway_name" and message.startswith("is an Output; this argument decides")
 
 
 def pem_program(cert: Callable[[], Any], key: Callable[[], Any]) -> Callable[[], None]:

@@ -3,8 +3,9 @@ telemetry, and the lock-down that makes client namespaces use it."""
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import pulumi
 import pulumi_tls as tls
@@ -20,6 +21,18 @@ from ..spec._base import SpecModel, parse
 from ..spec.egress import EgressDestination, EgressGatewaySpec
 from ._addressing import nat_egress_ips
 from ._arguments import NO_ARGS, checked_arguments, with_args
+from ._inputs import (
+    Late,
+    Leaf,
+    fill,
+    lift_origination_pem,
+    log_waiting,
+    output_leaves,
+    refuse_at,
+    resolved,
+    same_shape,
+    stand_in_model,
+)
 from ._runtime import (
     ComponentConfigError,
     StackState,
@@ -143,7 +156,10 @@ class EgressGateway(pulumi.ComponentResource):
     declared before) before anything is registered.
 
     Takes an :class:`~pulumi_meshgw.components.args.EgressGatewayArgs` or the same fields as
-    keywords.
+    keywords. ``egress_ips``, ``enforcement.allowedCidrs`` and
+    ``destinations[].origination.certificate.pem`` (``cert``, ``key``, ``ca``: PEM text or
+    Outputs) take Outputs; a destination's host, port, mode and sources, the names, namespaces and
+    ``workload`` are plain, and an Output there is refused (MGW0100; docs/inputs.md).
 
     Args:
         resource_name: Pulumi name; also the gateway's name unless ``name`` is given.
@@ -225,12 +241,12 @@ class EgressGateway(pulumi.ComponentResource):
     ) -> None:
         context = f"{self.TYPE} {resource_name}"
         state = current_state()
+        files = PemFiles(base_dir)
+        leaves: list[Leaf] = []
         with validated(context):
             if spec is None:
-                raw: dict[str, Any] = {
-                    "name": name or resource_name,
-                    "destinations": [_raw(d) for d in destinations or []],
-                }
+                lifted = lift_origination_pem([_raw(d) for d in destinations or []], context)
+                raw: dict[str, Any] = {"name": name or resource_name, "destinations": lifted}
                 optional: dict[str, Any] = {
                     "namespace": namespace,
                     "workload": dict(workload) if workload is not None else None,
@@ -244,14 +260,20 @@ class EgressGateway(pulumi.ComponentResource):
                     "overrides": {k: dict(v) for k, v in overrides.items()} if overrides else None,
                 }
                 raw.update({k: v for k, v in optional.items() if v is not None})
-                spec = parse(EgressGatewaySpec, raw)
-            plan = _plan or plan_egress(spec, files=PemFiles(base_dir))
+                leaves = output_leaves(raw)
+                refuse_at(leaves, _STRUCTURAL, _STRUCTURAL_MESSAGE, context)
+                spec = (
+                    stand_in_model(partial(parse, EgressGatewaySpec), raw, leaves, context)
+                    if leaves
+                    else parse(EgressGatewaySpec, raw)
+                )
+            plan = _plan or plan_egress(spec, files=files)
         reg = _registry()
         objects = plan.objects
         # The index sees everything but the Gateway and routes first, so that checking those finds
         # the Service ports and subsets they refer to.
         hosts = [*objects.service_entries, *objects.destination_rules]
-        state.index.add([*plan.workload_manifests, *hosts])
+        late: Late | None = None
         if _plan is None:
             # Checked against what the program declared before; a Mesh checks its own plan up front.
             # The workload's objects are checked by the GatewayWorkload below.
@@ -260,14 +282,27 @@ class EgressGateway(pulumi.ComponentResource):
                 problems.extend(_sidecar_problems(objects.lockdown, context))
             if problems:
                 raise ComponentConfigError(problems, context=context)
-            # As in a Mesh, the infos stay quiet: the only one is IST0128/IST0129 for a SIMPLE
-            # origination that trusts the OS store, which is the intended default (docs/egress.md).
-            found = state.index.check(hosts)
-            raise_diagnostics([d for d in found if d.level is not Level.INFO], context)
-            raise_diagnostics(state.index.check([objects.gateway]), context)
-            raise_diagnostics(state.index.check(objects.virtual_services), context)
+        if leaves:
+            # Outputs (CIDRs, ports, certificate values): registered now in the shape stand-ins give;
+            # the bodies and the checks wait for the values (docs/inputs.md).
+            planned = _registered(plan)
+            fixed = raw
+
+            def real(values: dict[Any, Any]) -> list[Manifest]:
+                with validated(context):
+                    real_plan = plan_egress(parse(EgressGatewaySpec, fill(fixed, values)), files=files)
+                _check_egress(real_plan, state, context)
+                out = _registered(real_plan)
+                same_shape(planned, out, leaves, context)
+                return out
+
+            late = Late(planned, resolved(leaves, real), None)
         else:
-            state.index.add([objects.gateway, *objects.virtual_services])
+            state.index.add([*plan.workload_manifests, *hosts])
+            if _plan is None:
+                _check_egress(plan, state, context, indexed=True)
+            else:
+                state.index.add([objects.gateway, *objects.virtual_services])
         for d in spec.destinations:
             reg.destinations.setdefault((d.host, d.external_port), spec.name)
             reg.hosts.setdefault(d.host, spec.name)
@@ -277,24 +312,27 @@ class EgressGateway(pulumi.ComponentResource):
         self.plan = plan
         child = child_options(self)
 
+        def put(
+            m: Manifest, parent: pulumi.Resource, deps: Sequence[pulumi.Resource] = ()
+        ) -> pulumi.CustomResource:
+            return register_manifest(m, parent, deps) if late is None else late.register(m, parent, deps)
+
         self.workload = GatewayWorkload(
             f"{resource_name}-workload", spec=plan.workload, ports=plan.ports, opts=child
         )
         ns_dep = state.namespaces.get(spec.namespace)
         base: list[pulumi.Resource] = [ns_dep] if ns_dep is not None else []
-        creds = self._register_credentials(plan.credentials, state, base)
+        creds = self._register_credentials(plan.credentials, state, base, late)
         self.credentials = {c.name: r for c, r in zip(plan.credentials, creds, strict=True)}
 
-        self.gateway = register_manifest(objects.gateway, self, [*self.workload.dependencies(), *base])
+        self.gateway = put(objects.gateway, self, [*self.workload.dependencies(), *base])
         self.ref = spec.gateway_ref
         state.gateways[(spec.namespace, spec.name)] = self
 
-        self.authorization_policy = register_manifest(objects.authorization_policy, self, base)
-        self.telemetry = register_manifest(objects.telemetry, self, base)
+        self.authorization_policy = put(objects.authorization_policy, self, base)
+        self.telemetry = put(objects.telemetry, self, base)
         self.network_policy = (
-            register_manifest(objects.network_policy, self, base)
-            if objects.network_policy is not None
-            else None
+            put(objects.network_policy, self, base) if objects.network_policy is not None else None
         )
         guards = [self.authorization_policy, self.telemetry]
         if self.network_policy is not None:
@@ -302,13 +340,13 @@ class EgressGateway(pulumi.ComponentResource):
 
         self.service_entries: dict[str, pulumi.Resource] = {}
         for se in objects.service_entries:
-            self.service_entries[se["spec"]["hosts"][0]] = register_manifest(se, self, base)
+            self.service_entries[se["spec"]["hosts"][0]] = put(se, self, base)
         self.destination_rules: dict[str, pulumi.Resource] = {}
-        hop = register_manifest(objects.hop_rule, self, [self.workload.service])
+        hop = put(objects.hop_rule, self, [self.workload.service])
         self.destination_rules[objects.hop_rule["metadata"]["name"]] = hop
         origination: dict[str, pulumi.Resource] = {}
         for dr in objects.origination_rules:
-            res = register_manifest(dr, self, [*base, *creds])
+            res = put(dr, self, [*base, *creds])
             self.destination_rules[dr["metadata"]["name"]] = res
             origination[dr["spec"]["host"]] = res
 
@@ -318,11 +356,11 @@ class EgressGateway(pulumi.ComponentResource):
             deps = [self.gateway, self.service_entries[host], hop, *guards]
             if host in origination:
                 deps.append(origination[host])
-            self.virtual_services[host] = register_manifest(vs, self, deps)
+            self.virtual_services[host] = put(vs, self, deps)
 
         routes = list(self.virtual_services.values())
         self.client_network_policies: dict[str, pulumi.Resource] = {
-            m["metadata"]["namespace"]: register_manifest(m, self, routes) for m in plan.client_policies
+            m["metadata"]["namespace"]: put(m, self, routes) for m in plan.client_policies
         }
         self.sidecars: dict[str, pulumi.Resource] = (
             register_egress_sidecars(self, objects.lockdown, routes) if _sidecars else {}
@@ -330,9 +368,14 @@ class EgressGateway(pulumi.ComponentResource):
 
         self.service_fqdn = spec.service_fqdn
         self.destinations = plan.destinations()
-        with validated(context):
-            # egressIPs, plus the NAT gateway addresses natLookup finds (docs/addressing.md).
-            self.egress_ips = nat_egress_ips(spec)
+        if leaves:
+            log_waiting(context, leaves, "its checks (schema, IST0109, IST0132 and the rest)", self)
+            # egressIPs (CIDRs from other resources): exported once known.
+            self.egress_ips = cast(Any, resolved(leaves, partial(_real_egress_ips, raw, context)))
+        else:
+            with validated(context):
+                # egressIPs, plus the NAT gateway addresses natLookup finds (docs/addressing.md).
+                self.egress_ips = nat_egress_ips(spec)
         self.register_outputs(
             {
                 "ref": self.ref,
@@ -370,12 +413,16 @@ class EgressGateway(pulumi.ComponentResource):
         return problems
 
     def _register_credentials(
-        self, credentials: Sequence[Credential], state: StackState, depends_on: Sequence[pulumi.Resource]
+        self,
+        credentials: Sequence[Credential],
+        state: StackState,
+        depends_on: Sequence[pulumi.Resource],
+        late: Late | None = None,
     ) -> list[pulumi.Resource]:
         out: list[pulumi.Resource] = []
         for cred in credentials:
             if cred.source != "self_signed":
-                out.extend(register_credentials(self, [cred], state, depends_on))
+                out.extend(register_credentials(self, [cred], state, depends_on, late))
                 continue
             key = (cred.namespace, cred.name)
             existing = state.credentials.get(key)
@@ -384,6 +431,66 @@ class EgressGateway(pulumi.ComponentResource):
                 state.credentials[key] = existing
             out.append(existing)
         return out
+
+
+_STRUCTURAL = {
+    "host",
+    "port",
+    "namespace",
+    "name",
+    "mode",
+    "sources",
+    "clientNamespaces",
+    "resolution",
+    "workload",
+    "natLookup",
+}
+"""Egress arguments that decide which objects exist and what they are named (a host names its
+ServiceEntry, DestinationRule and VirtualService; a port its listener and the ``destinations``
+output), or that are read when the program runs (docs/inputs.md)."""
+
+
+_STRUCTURAL_MESSAGE = (
+    "is an Output; an egress destination's host, port, mode and sources, and the gateway's name, "
+    "namespaces and workload, decide which objects it registers and what they are named, so they "
+    "take values known when the program runs (docs/inputs.md)"
+)
+
+
+def _real_egress_ips(raw: Mapping[str, Any], context: str, values: Mapping[Any, Any]) -> list[str]:
+    with validated(context):
+        return nat_egress_ips(parse(EgressGatewaySpec, fill(raw, values)))
+
+
+def _registered(plan: EgressPlan) -> list[Manifest]:
+    """Every object of ``plan`` an EgressGateway registers itself, in a fixed order."""
+    o = plan.objects
+    return [
+        o.gateway,
+        o.authorization_policy,
+        o.telemetry,
+        *([o.network_policy] if o.network_policy is not None else []),
+        *o.service_entries,
+        o.hop_rule,
+        *o.origination_rules,
+        *o.virtual_services,
+        *plan.client_policies,
+        *[c.manifest for c in plan.credentials if c.manifest is not None],
+    ]
+
+
+def _check_egress(plan: EgressPlan, state: StackState, context: str, indexed: bool = False) -> None:
+    """The checks of an egress plan against what the program declared before."""
+    o = plan.objects
+    hosts = [*o.service_entries, *o.destination_rules]
+    if not indexed:
+        state.index.add([*plan.workload_manifests, *hosts])
+    # As in a Mesh, the infos stay quiet: the only one is IST0128/IST0129 for a SIMPLE origination
+    # that trusts the OS store, which is the intended default (docs/egress.md).
+    found = state.index.check(hosts)
+    raise_diagnostics([d for d in found if d.level is not Level.INFO], context)
+    raise_diagnostics(state.index.check([o.gateway]), context)
+    raise_diagnostics(state.index.check(o.virtual_services), context)
 
 
 def _self_signed_client(

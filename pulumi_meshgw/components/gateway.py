@@ -1,21 +1,38 @@
 """Gateway: an Istio Gateway bound to a gateway workload object, with its TLS credentials."""
 
 from collections.abc import Mapping, Sequence
+from functools import partial
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import pulumi
 
 from ..errors import ConfigError, Problem
 from ..pem_files import PemFiles
 from ..plan import GatewayPlan, plan_gateway, uses_credential
+from ..render._meta import Manifest
 from ..spec._base import SpecModel, parse
 from ..spec.envoy_filters import HttpCache, LocalRateLimit
 from ..spec.istio import Server
 from ..spec.resources import GatewaySpec
 from ..spec.security import Authentication, Firewall
 from ._arguments import NO_ARGS, checked_arguments, with_args
-from ._inputs import PLAIN_HERE, lift_pem, refuse_outputs
+from ._inputs import (
+    NAMING,
+    NAMING_MESSAGE,
+    Late,
+    LateRefs,
+    Leaf,
+    fill,
+    lift_pem,
+    log_waiting,
+    namespace_output,
+    output_leaves,
+    refuse_at,
+    resolved,
+    same_shape,
+    stand_in_model,
+)
 from ._runtime import (
     StackState,
     adopt_dependencies,
@@ -55,6 +72,25 @@ def check_gateway_plan(
         pulumi.log.warn(str(warning), resource)
 
 
+_WORKLOAD: tuple[str, ...] = ("workload",)
+
+
+def _check_role(workload: GatewayWorkload | ExistingWorkload, spec: GatewaySpec) -> None:
+    if isinstance(workload, GatewayWorkload) and workload.role is None and uses_credential(spec):
+        raise ConfigError(
+            [
+                Problem(
+                    "servers",
+                    f"workload {workload.spec.name!r} was created without the Role that lets "
+                    "istiod serve TLS credentials to its pods (none of its Gateways used one), so "
+                    "this Gateway's credentialName would be refused; create the workload with "
+                    "reads_secrets=True, or with this Gateway in gateways=[...]",
+                    "MGW0112",
+                )
+            ]
+        )
+
+
 class Gateway(pulumi.ComponentResource):
     """An Istio ``Gateway`` (networking.istio.io/v1) applied to a workload's pods.
 
@@ -63,7 +99,10 @@ class Gateway(pulumi.ComponentResource):
     where the workload's pods run, which is the only place Istio reads it from.
 
     Takes a :class:`~pulumi_meshgw.components.args.GatewayArgs` (``Gateway("x", GatewayArgs(...))``)
-    or the same fields as keywords.
+    or the same fields as keywords. ``namespace``, ``labels`` values and the values inside
+    ``servers`` (hosts, port numbers, certificate PEM), ``firewall`` and the other functions take
+    Outputs: the objects are registered at once and checked when the values resolve, with the
+    plain message. A port's name, protocol and TLS mode are plain (MGW0100); docs/inputs.md.
 
     Args:
         resource_name: Pulumi name; also the Gateway name unless ``name`` is given.
@@ -109,6 +148,39 @@ class Gateway(pulumi.ComponentResource):
     """The ``credentialName`` of each terminating server, sorted: the Secrets in the gateway pods'
     namespace that hold its certificates (made by this Gateway or existing)."""
 
+    def _late_plan(
+        self,
+        resource_name: str,
+        planned_spec: GatewaySpec,
+        planned: GatewayPlan,
+        raw: Mapping[str, Any],
+        leaves: Sequence[Leaf],
+        workload: GatewayWorkload | ExistingWorkload,
+        files: PemFiles,
+        state: StackState,
+        context: str,
+    ) -> Late:
+        """The Gateway's objects rendered from the real values, after the checks they allow."""
+        wlate: Late | None = getattr(workload, "late", None)
+        real_workload: pulumi.Output[Any] | None = getattr(workload, "late_spec", None)
+        # The workload's real spec travels as one more value (its pods' namespace, its name).
+        extra: list[Leaf] = [(_WORKLOAD, real_workload)] if real_workload is not None else []
+
+        def real(values: dict[Any, Any]) -> list[Manifest]:
+            wspec = values.pop(_WORKLOAD, workload.spec)
+            with validated(context):
+                spec = parse(GatewaySpec, fill(raw, values)) if raw else planned_spec
+                plan = plan_gateway(spec, wspec, files=files)
+            check_gateway_plan(plan, state, context, self)
+            real_objects = [plan.manifest, *plan.extras]
+            same_shape([planned.manifest, *planned.extras], real_objects, [*leaves, *extra], context)
+            state.gateways[(plan.namespace, spec.name)] = self
+            return real_objects
+
+        ns_out = namespace_output(raw) or (wlate.namespace if wlate is not None else None)
+        owner = resource_name if ns_out is not None else None
+        return Late([planned.manifest, *planned.extras], resolved([*leaves, *extra], real), owner, ns_out)
+
     @with_args(required=("workload",))
     @checked_arguments
     def __init__(
@@ -120,8 +192,8 @@ class Gateway(pulumi.ComponentResource):
         workload: GatewayWorkload | ExistingWorkload | Mapping[str, Any] | None = None,
         servers: Sequence[Server | Mapping[str, Any]] | None = None,
         name: str | None = None,
-        namespace: str | None = None,
-        labels: Mapping[str, str] | None = None,
+        namespace: pulumi.Input[str] | None = None,
+        labels: Mapping[str, pulumi.Input[str]] | None = None,
         overrides: Mapping[str, Any] | None = None,
         base_dir: Path | None = None,
         spec: GatewaySpec | None = None,
@@ -130,6 +202,7 @@ class Gateway(pulumi.ComponentResource):
         firewall: Firewall | Mapping[str, Any] | None = None,
         authentication: Authentication | Mapping[str, Any] | None = None,
         _plan: GatewayPlan | None = None,
+        _late: Late | None = None,
     ) -> None:
         context = f"{self.TYPE} {resource_name}"
         state = current_state()
@@ -139,6 +212,10 @@ class Gateway(pulumi.ComponentResource):
         lifted, pem_warnings = lift_pem(
             [s.dump() if isinstance(s, Server) else s for s in servers or []], context
         )
+        files = PemFiles(base_dir)
+        wlate: Late | None = getattr(workload, "late", None)
+        leaves: list[Leaf] = []
+        late: Late | None = _late
         with validated(context):
             if spec is None:
                 raw: dict[str, Any] = {
@@ -157,42 +234,59 @@ class Gateway(pulumi.ComponentResource):
                         cache=cache, rateLimit=rate_limit, firewall=firewall, authentication=authentication
                     )
                 )
-                refuse_outputs(raw, context, PLAIN_HERE)
-                spec = parse(GatewaySpec, raw)
-            plan = _plan or plan_gateway(spec, workload.spec, files=PemFiles(base_dir))
-            if isinstance(workload, GatewayWorkload) and workload.role is None and uses_credential(spec):
-                raise ConfigError(
-                    [
-                        Problem(
-                            "servers",
-                            f"workload {workload.spec.name!r} was created without the Role that lets "
-                            "istiod serve TLS credentials to its pods (none of its Gateways used one), so "
-                            "this Gateway's credentialName would be refused; create the workload with "
-                            "reads_secrets=True, or with this Gateway in gateways=[...]",
-                            "MGW0112",
-                        )
-                    ]
-                )
-        if _plan is None:
+                leaves = output_leaves(raw)
+                refuse_at(leaves, NAMING, NAMING_MESSAGE, context)
+                if not leaves:
+                    spec = parse(GatewaySpec, raw)
+                else:
+                    spec = stand_in_model(partial(parse, GatewaySpec), raw, leaves, context)
+            plan = _plan or plan_gateway(spec, workload.spec, files=files)
+            _check_role(workload, spec)
+        if late is None and (leaves or wlate is not None):
+            # Outputs (a namespace, hosts, ports, CIDRs), here or in the workload: registered now in
+            # the shape stand-ins give; the bodies and the checks wait for the values (docs/inputs.md).
+            late = self._late_plan(
+                resource_name, spec, plan, raw if leaves else {}, leaves, workload, files, state, context
+            )
+        if _plan is None and late is None:
             check_gateway_plan(plan, state, context)
         super().__init__(self.TYPE, resource_name, None, opts)
         for warning in pem_warnings:
             pulumi.log.warn(str(warning), self)
+        if leaves:
+            log_waiting(context, leaves, "its checks (schema, IST0101, IST0145 and the rest)", self)
         adopt_dependencies(self, opts)
         self.spec = spec
         self.name = spec.name
-        self.namespace = plan.namespace
-        self.ref = f"{plan.namespace}/{spec.name}"
-        creds = register_credentials(self, plan.credentials, state, list(workload.dependencies()))
+        self.late = late
+        creds = register_credentials(self, plan.credentials, state, list(workload.dependencies()), late)
         self.credentials = {c.name: r for c, r in zip(plan.credentials, creds, strict=False)}
-        ns_dep = state.namespaces.get(plan.namespace)
+        ns_dep = state.namespaces.get(plan.namespace) if late is None or late.namespace is None else None
         deps = [*workload.dependencies(), *creds, *([ns_dep] if ns_dep is not None else [])]
-        self.gateway = register_manifest(plan.manifest, self, deps)
-        # Function objects (policies, filters) select the same pods; they follow the Gateway so a
-        # preview shows them next to it, and destroy removes them first.
-        self.functions = [register_manifest(m, self, [self.gateway]) for m in plan.extras]
-        state.index.add(plan.extras)
-        state.gateways[(plan.namespace, spec.name)] = self
+        if late is None:
+            self.gateway = register_manifest(plan.manifest, self, deps)
+            # Function objects (policies, filters) select the same pods; they follow the Gateway so a
+            # preview shows them next to it, and destroy removes them first.
+            self.functions = [register_manifest(m, self, [self.gateway]) for m in plan.extras]
+            state.index.add(plan.extras)
+            state.gateways[(plan.namespace, spec.name)] = self
+            self.namespace = plan.namespace
+            self.ref = f"{plan.namespace}/{spec.name}"
+        else:
+            self.gateway = late.register(plan.manifest, self, deps)
+            self.functions = [late.register(m, self, [self.gateway]) for m in plan.extras]
+            # The real namespace, once the checks passed (a route bound by this Output waits for them).
+            real_ns = late.real.apply(lambda ms: str(ms[0]["metadata"]["namespace"]))
+            # Outputs where the values are (the annotations name the plain type the schema shows).
+            self.namespace = cast(Any, late.namespace) if late.namespace is not None else plan.namespace
+            self.ref = cast(
+                Any,
+                pulumi.Output.all(real_ns, self.gateway.urn).apply(
+                    lambda v: f"{v[0]}/{spec.name}" if spec is not None else ""
+                ),
+            )
+            if late.namespace is None:  # a route naming it as text waits for its checks too
+                state.slot(LateRefs)[f"{plan.namespace}/{spec.name}"] = self.ref  # type: ignore[assignment]
         self.tls_secret_names = tls_secret_names(plan.manifest)
         self.register_outputs(
             {

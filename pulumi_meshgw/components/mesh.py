@@ -13,6 +13,7 @@ from ..plan import MeshPlan, declare_external, plan_config, plan_mesh
 from ..spec.mesh import CONFIG_KEYS, MeshSpec
 from ._addressing import resolve_mesh_lookups
 from ._arguments import NO_ARGS, checked_arguments, cluster_scoped
+from ._inputs import MESH_PLAIN, refuse_outputs
 from ._runtime import (
     adopt_dependencies,
     child_name,
@@ -95,6 +96,8 @@ class Mesh(pulumi.ComponentResource):
                     [Problem("spec", "given both as args and as spec; give it once", "MGW0100")]
                 )
             given: Any = spec if spec is not None else args
+            if isinstance(given, Mapping):  # config-driven: plain values only (docs/inputs.md)
+                refuse_outputs(given, f"{self.TYPE} {resource_name}", MESH_PLAIN)
             files = PemFiles(base_dir)
             if isinstance(given, MeshSpec):
                 mesh = resolve_mesh_lookups(given)  # AWS address lookups, before the stack-wide checks

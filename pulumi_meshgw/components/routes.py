@@ -27,7 +27,7 @@ from ..render.virtual_service import render_virtual_service
 from ..spec._base import parse
 from ..spec.resources import DestinationRuleSpec, VirtualServiceSpec
 from ._arguments import NO_ARGS, checked_arguments, with_args
-from ._inputs import Leaf, check_known, fill, log_waiting, output_leaves, resolved
+from ._inputs import Leaf, check_known, fill, late_ref, log_waiting, output_leaves, resolved
 from ._runtime import StackState, current_state, inherited_dependencies, raise_diagnostics, validated
 from .args import DestinationRuleArgs, VirtualServiceArgs
 from .gateway import Gateway
@@ -92,7 +92,11 @@ class VirtualService(k8s.apiextensions.CustomResource):
         state = current_state()
         leaves: list[Leaf] = []
         if spec is None:
-            refs = None if gateways is None else [g.ref if isinstance(g, Gateway) else g for g in gateways]
+            refs = (
+                None
+                if gateways is None
+                else [g.ref if isinstance(g, Gateway) else late_ref(g) for g in gateways]
+            )
             raw = {
                 "name": name or resource_name,
                 "namespace": namespace,

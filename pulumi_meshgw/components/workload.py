@@ -2,7 +2,8 @@
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from functools import partial
+from typing import Any, cast
 
 import pulumi
 import pulumi_tls as tls
@@ -22,8 +23,23 @@ from ..spec.resources import GatewaySpec
 from ..spec.workload import WorkloadSpec
 from ._addressing import prepare_workload, workload_address
 from ._arguments import NO_ARGS, checked_arguments, with_args
-from ._inputs import registered_input
+from ._inputs import (
+    NAMING,
+    NAMING_MESSAGE,
+    Late,
+    fill,
+    is_stand_in_host,
+    log_waiting,
+    namespace_output,
+    output_leaves,
+    refuse_at,
+    registered_input,
+    resolved,
+    same_shape,
+    stand_in_model,
+)
 from ._runtime import (
+    ComponentConfigError,
     StackState,
     adopt_dependencies,
     child_name,
@@ -38,7 +54,7 @@ from ._runtime import (
 )
 from .args import GatewayWorkloadArgs
 
-__all__ = ["ExistingWorkload", "GatewayWorkload", "register_credentials"]
+__all__ = ["ExistingWorkload", "GatewayWorkload", "register_credentials", "render_gateway_workload"]
 
 
 @dataclass(frozen=True)
@@ -71,7 +87,9 @@ class GatewayWorkload(pulumi.ComponentResource):
     Several workloads may run side by side (a public and a private one); several Gateways may share
     one. Arguments are the fields of :class:`~pulumi_meshgw.spec.WorkloadSpec` (snake_case or the
     camelCase config names), as a :class:`~pulumi_meshgw.components.args.GatewayWorkloadArgs` or
-    keywords; each field documents its default.
+    keywords; each field documents its default. ``namespace`` and the fields that add no object
+    take Outputs (docs/inputs.md): the objects are registered at once and their checks (schema, pod
+    security, the cross-object ones) run when the values resolve, with the plain message.
 
     Args:
         resource_name: Pulumi name; also the workload name unless ``name`` is given.
@@ -138,47 +156,88 @@ class GatewayWorkload(pulumi.ComponentResource):
         reads_secrets: bool | None = None,
         backends: Sequence[str] | None = None,
         _planned: bool = False,
+        _late: Late | None = None,
+        _late_spec: pulumi.Output[WorkloadSpec] | None = None,
         **fields: Any,
     ) -> None:
         context = f"{self.TYPE} {resource_name}"
+        state = current_state()
+        raw: dict[str, Any] | None = None
+        if spec is None:
+            raw = {"name": resource_name, **fields}
+        elif not isinstance(spec, WorkloadSpec):
+            raw = dict(spec)
+        leaves = output_leaves(raw) if raw is not None and _late is None else []
         with validated(context):
-            if spec is None:
-                spec = parse(WorkloadSpec, {"name": resource_name, **fields})
-            elif not isinstance(spec, WorkloadSpec):
-                spec = parse(WorkloadSpec, spec)
-            if spec.is_external:
-                raise ConfigError(
-                    [
-                        Problem(
-                            "external",
-                            "use GatewayWorkload.existing(...) for a workload this program does not manage",
-                            "MGW0100",
-                        )
-                    ]
-                )
-            if ports is None:
-                ports = service_ports(gateways) if gateways else _DEFAULT_PORTS
-            # IP rules of the given Gateways shape the Service and NetworkPolicy (docs/security.md).
-            spec = workload_with_firewall(spec, gateways)
-            if not _planned:  # a Mesh resolves and checks addresses across the whole stack
-                # The fixed address: AWS lookups, pool allocation, checks (docs/addressing.md).
-                spec = prepare_workload(spec, [parse(AddressPoolSpec, p) for p in address_pools])
-            if reads_secrets is None:
-                # Without the Gateways, whether the pods serve a credential is unknown: keep the Role.
-                reads_secrets = not gateways or bool(credentials) or any(map(uses_credential, gateways))
-            manifests = render_workload(spec, ports, reads_secrets=reads_secrets, backends=backends)
-            pss = workload_pod_security_problems(spec, manifests)
-            if pss:
-                raise ConfigError([Problem(sub, msg, "MGW0157") for sub, msg in pss])
+            pools = [parse(AddressPoolSpec, p) for p in address_pools]
+
+        def rendered(
+            s: WorkloadSpec, address: bool
+        ) -> tuple[WorkloadSpec, list[ServicePortSpec], list[Manifest]]:
+            return render_gateway_workload(
+                s,
+                ports,
+                gateways=gateways,
+                credentials=credentials,
+                pools=pools,
+                reads_secrets=reads_secrets,
+                backends=backends,
+                address=address,
+                context=context,
+            )
+
+        late: Late | None = _late
+        real_spec: pulumi.Output[WorkloadSpec] | None = None
+        if _late is not None:  # an IngressGateway rendered and checks the objects (docs/inputs.md)
+            assert isinstance(spec, WorkloadSpec)
+            ports = list(ports) if ports is not None else _DEFAULT_PORTS
+            manifests = _late.planned
+            real_spec = _late_spec
+        elif leaves:
+            # Outputs (a namespace from a Namespace resource, replicas, annotations): the objects are
+            # registered now in the shape stand-ins give; their bodies, and the checks, wait for
+            # the values (docs/inputs.md).
+            assert raw is not None
+            refuse_at(leaves, NAMING, NAMING_MESSAGE, context)
+            ns_out = namespace_output(raw)
+            if ns_out is not None and raw.get("createNamespace", raw.get("create_namespace")) is True:
+                raise ComponentConfigError([_OUTPUT_NAMESPACE_CREATED], context=context)
+            spec, ports, manifests = rendered(
+                stand_in_model(partial(parse, WorkloadSpec), raw, leaves, context), address=False
+            )
+            planned = manifests
+            fixed = raw
+
+            def real(values: dict[Any, Any]) -> tuple[WorkloadSpec, list[Manifest]]:
+                with validated(context):
+                    s = parse(WorkloadSpec, fill(fixed, values))
+                s, _, ms = rendered(s, address=not _planned)
+                same_shape(planned, ms, leaves, context)
+                raise_diagnostics(state.index.check(ms), context, self)
+                return s, ms
+
+            both = resolved(leaves, real)
+            real_spec = both.apply(lambda b: b[0])
+            late = Late(manifests, both.apply(lambda b: b[1]), resource_name if ns_out else None, ns_out)
+        else:
+            if raw is not None:
+                with validated(context):
+                    spec = parse(WorkloadSpec, raw)
+            assert isinstance(spec, WorkloadSpec)
+            spec, ports, manifests = rendered(spec, address=not _planned)
         super().__init__(self.TYPE, resource_name, None, opts)
         adopt_dependencies(self, opts)
         self.spec: WorkloadSpec = spec
         self.ports = list(ports)
-        state = current_state()
-        raise_diagnostics(state.index.check(manifests), context, self)
+        self.late = late
+        self.late_spec = real_spec
+        if late is None:
+            raise_diagnostics(state.index.check(manifests), context, self)
+        elif leaves:
+            log_waiting(context, leaves, "its checks (schema, pod security, IST0145 and the rest)", self)
 
         ns_deps: list[pulumi.Resource] = []
-        if spec.create_namespace:
+        if spec.create_namespace and (late is None or late.namespace is None):
             ns_res = state.namespaces.get(spec.namespace)
             if ns_res is None:
                 ns = render_namespace(spec.namespace)
@@ -188,7 +247,7 @@ class GatewayWorkload(pulumi.ComponentResource):
         by_kind: dict[str, pulumi.CustomResource] = {}
 
         def reg(m: Manifest, deps: Sequence[pulumi.Resource]) -> pulumi.CustomResource:
-            res = register_manifest(m, self, deps)
+            res = register_manifest(m, self, deps) if late is None else late.register(m, self, deps)
             by_kind[m["kind"]] = res
             return res
 
@@ -197,7 +256,7 @@ class GatewayWorkload(pulumi.ComponentResource):
         role = reg(kinds["Role"], ns_deps) if "Role" in kinds else None
         binding = reg(kinds["RoleBinding"], [sa, role]) if role is not None else None
         identity = [sa] if binding is None else [sa, binding]
-        secrets = register_credentials(self, credentials, state, [*ns_deps, *identity[1:]])
+        secrets = register_credentials(self, credentials, state, [*ns_deps, *identity[1:]], late)
         deployment = reg(kinds["Deployment"], [*identity, *secrets])
         for kind in ("Service", "HorizontalPodAutoscaler", "PodDisruptionBudget", "NetworkPolicy"):
             if kind in kinds:
@@ -214,13 +273,17 @@ class GatewayWorkload(pulumi.ComponentResource):
         self.pdb = by_kind.get("PodDisruptionBudget")
         self.network_policy = by_kind.get("NetworkPolicy")
         self.service_name = spec.name
-        self.service_fqdn = f"{spec.name}.{spec.namespace}.svc.cluster.local"
+        self.service_fqdn = (
+            f"{spec.name}.{spec.namespace}.svc.cluster.local"
+            if late is None or late.namespace is None
+            else cast(Any, pulumi.Output.concat(spec.name, ".", late.namespace, ".svc.cluster.local"))
+        )
         self.selector = spec.selector_labels
         self.load_balancer_address = load_balancer_address(self.service)
         self.address = workload_address(spec)
         self.register_outputs(
             {
-                "namespace": spec.namespace,
+                "namespace": self.namespace,
                 "selector": self.selector,
                 "serviceName": self.service_name,
                 "serviceFqdn": self.service_fqdn,
@@ -230,9 +293,11 @@ class GatewayWorkload(pulumi.ComponentResource):
         )
 
     @property
-    def namespace(self) -> str:
-        """Where the gateway pods run (and where their TLS Secrets must live)."""
-        return self.spec.namespace
+    def namespace(self) -> Any:
+        """Where the gateway pods run (and where their TLS Secrets must live): a string, or the
+        Output it was given as."""
+        late: Late | None = getattr(self, "late", None)
+        return late.namespace if late is not None and late.namespace is not None else self.spec.namespace
 
     @property
     def selector_labels(self) -> dict[str, str]:
@@ -275,6 +340,63 @@ class GatewayWorkload(pulumi.ComponentResource):
         return ExistingWorkload(spec)
 
 
+def render_gateway_workload(
+    spec: WorkloadSpec,
+    ports: Sequence[ServicePortSpec] | None,
+    *,
+    gateways: Sequence[GatewaySpec] = (),
+    credentials: Sequence[Credential] = (),
+    pools: Sequence[AddressPoolSpec] = (),
+    reads_secrets: bool | None = None,
+    backends: Sequence[str] | None = None,
+    address: bool = True,
+    context: str,
+) -> tuple[WorkloadSpec, list[ServicePortSpec], list[Manifest]]:
+    """A workload's spec as rendered (firewall, address), its Service ports and its objects.
+
+    ``address``: resolve the fixed address (AWS lookups, pool allocation, checks; a Mesh does it
+    across the stack, and a component with Outputs when they resolve).
+
+    Raises:
+        ComponentConfigError: an external workload, a bad address, or pod security (MGW0157).
+    """
+    with validated(context):
+        if spec.is_external:
+            raise ConfigError(
+                [
+                    Problem(
+                        "external",
+                        "use GatewayWorkload.existing(...) for a workload this program does not manage",
+                        "MGW0100",
+                    )
+                ]
+            )
+        ports_ = list(ports) if ports is not None else service_ports(gateways) if gateways else _DEFAULT_PORTS
+        # IP rules of the given Gateways shape the Service and NetworkPolicy (docs/security.md).
+        spec = workload_with_firewall(spec, gateways)
+        if address:
+            # The fixed address: AWS lookups, pool allocation, checks (docs/addressing.md).
+            spec = prepare_workload(spec, list(pools))
+        # Without the Gateways, whether the pods serve a credential is unknown: keep the Role.
+        reads = (
+            reads_secrets
+            if reads_secrets is not None
+            else not gateways or bool(credentials) or any(map(uses_credential, gateways))
+        )
+        manifests = render_workload(spec, ports_, reads_secrets=reads, backends=backends)
+        pss = workload_pod_security_problems(spec, manifests)
+        if pss:
+            raise ConfigError([Problem(sub, msg, "MGW0157") for sub, msg in pss])
+    return spec, ports_, manifests
+
+
+_OUTPUT_NAMESPACE_CREATED = Problem(
+    "createNamespace",
+    "the namespace is an Output: it comes from another resource, which creates it; leave "
+    "createNamespace unset (docs/inputs.md)",
+    "MGW0100",
+)
+
 _DEFAULT_PORTS = [ServicePortSpec("http2", 80, 80), ServicePortSpec("https", 443, 443)]
 
 
@@ -283,32 +405,53 @@ def register_credentials(
     credentials: Sequence[Credential],
     state: StackState,
     depends_on: Sequence[pulumi.Resource],
+    late: Late | None = None,
 ) -> list[pulumi.Resource]:
     """Create the TLS Secrets (or cert-manager Certificates) gateway servers reference.
 
     Each credential is created once per stack; a later Gateway naming the same one depends on it.
-    Private keys only ever travel as Pulumi secret Outputs.
+    Private keys only ever travel as Pulumi secret Outputs. With ``late`` (arguments that are
+    Outputs, docs/inputs.md) the Secrets take their real namespace when it resolves, and the
+    component's checks declare them.
     """
     out: list[pulumi.Resource] = []
     for cred in credentials:
-        key = (cred.namespace, cred.name)
+        owner = late.owner if late is not None and late.owner is not None else None
+        key = (owner or cred.namespace, cred.name)
         existing = state.credentials.get(key)
         if existing is not None:
             out.append(existing)
             continue
-        res = _register_credential(parent, cred, depends_on)
+        res = _register_credential(parent, cred, depends_on, late)
         state.credentials[key] = res
-        state.index.declare_secret(cred.namespace, cred.name)
+        if late is None:
+            state.index.declare_secret(cred.namespace, cred.name)
         out.append(res)
     return out
 
 
 def _register_credential(
-    parent: pulumi.Resource, cred: Credential, depends_on: Sequence[pulumi.Resource]
+    parent: pulumi.Resource, cred: Credential, depends_on: Sequence[pulumi.Resource], late: Late | None = None
 ) -> pulumi.Resource:
     if cred.manifest is not None:  # files (read at program time) or a cert-manager Certificate
+        if late is not None:
+            return late.register(cred.manifest, parent, depends_on)
         return register_manifest(cred.manifest, parent, depends_on)
     child = child_options(parent)
+    where = late.owner if late is not None and late.owner is not None else cred.namespace
+    if cred.source == "self_signed" and any(is_stand_in_host(h) for h in cred.hosts):
+        raise ComponentConfigError(
+            [
+                Problem(
+                    f"servers[{cred.server_index}].hosts",
+                    "is an Output, and a selfSigned certificate is made for the hosts when the program "
+                    "runs; give the hosts as plain values, or the certificate as pem Outputs "
+                    "(docs/inputs.md)",
+                    "MGW0100",
+                )
+            ],
+            context=f"meshgw:index:Gateway {cred.gateway}",
+        )
     if cred.source == "config":
         keys = cred.config_keys
         assert keys is not None
@@ -318,11 +461,9 @@ def _register_credential(
     else:
         params = cred.self_signed
         assert params is not None
-        pkey = tls.PrivateKey(
-            f"{cred.namespace}/{cred.name}-key", algorithm="ECDSA", ecdsa_curve="P256", opts=child
-        )
+        pkey = tls.PrivateKey(f"{where}/{cred.name}-key", algorithm="ECDSA", ecdsa_curve="P256", opts=child)
         crt = tls.SelfSignedCert(
-            f"{cred.namespace}/{cred.name}-cert",
+            f"{where}/{cred.name}-cert",
             private_key_pem=pkey.private_key_pem,
             subject={
                 "common_name": cred.hosts[0] if cred.hosts else cred.name,
@@ -338,8 +479,12 @@ def _register_credential(
         # A self-signed certificate is its own CA, so MUTUAL development servers accept clients that
         # present it.
         ca = crt.cert_pem if cred.needs_ca else None
-    secret = render_tls_secret(cred.name, cred.namespace, cert, key, ca, owner=cred.gateway)
-    return register_manifest(with_fingerprints(secret, cert, ca), parent, depends_on)
+    secret = with_fingerprints(
+        render_tls_secret(cred.name, cred.namespace, cert, key, ca, owner=cred.gateway), cert, ca
+    )
+    if late is not None:
+        return late.register(secret, parent, depends_on)
+    return register_manifest(secret, parent, depends_on)
 
 
 def _secret_config(key: str) -> pulumi.Output[str]:
