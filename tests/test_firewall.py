@@ -358,3 +358,27 @@ def test_mesh_component() -> None:
     rec = run(lambda: Mesh("mesh", mesh(FIREWALL)))
     assert rec.parent_of(rec.by_name("authorizationpolicy:istio-ingress/public-firewall")).name == "public"  # type: ignore[union-attr]
     assert deps(rec, "authorizationpolicy:istio-ingress/public-firewall") == {"gateway:istio-ingress/public"}
+
+
+@pytest.mark.parametrize(
+    ("value", "ok"),
+    [
+        ("203.0.113.0/24", True),
+        ("203.0.113.7/24", True),  # host bits: the API server accepts them (ParseCIDRSloppy)
+        ("2001:db8::/32", True),
+        ("203.0.113.7", False),  # a bare address: the API server refuses it
+        ("203.0.113.0/33", False),
+        ("office", False),
+    ],
+)
+def test_load_balancer_source_ranges_are_checked_as_the_api_server_does(value: str, ok: bool) -> None:
+    from tests.conftest import minimal_mesh, plan, problems
+
+    config = minimal_mesh()
+    config["workloads"][0]["service"] = {"loadBalancerSourceRanges": ["198.51.100.0/24", value]}
+    if ok:
+        plan(config)
+        return
+    [(path, message, code)] = problems(config)
+    assert (path, code) == ("workloads[0].service.loadBalancerSourceRanges[1]", "MGW0100")
+    assert f"{value!r} is not an IP range; the API server requires a CIDR" in message

@@ -8,12 +8,14 @@ so and why.
 
 from __future__ import annotations
 
+import ipaddress
 from enum import Enum
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import AfterValidator, Field, field_validator, model_validator
 
 from ..constants import ROOT_NAMESPACE, SYSTEM_NAMESPACES
+from ..errors import show
 from ._base import NestedProblems, SpecModel, dns_label, dns_subdomain
 from .addressing import AddressSpec
 from .quantity import parse_quantity
@@ -59,13 +61,34 @@ class Cloud(str, Enum):
     NONE = "none"
 
 
+def _source_range(value: str) -> str:
+    if "/" in value:
+        try:
+            ipaddress.ip_network(value, strict=False)
+            return value
+        except ValueError:
+            pass
+    raise ValueError(
+        f"{show(value)} is not an IP range; the API server requires a CIDR with a prefix length, "
+        "e.g. 203.0.113.0/24 (a single address is 203.0.113.7/32)"
+    )
+
+
+LoadBalancerSourceRange = Annotated[str, AfterValidator(_source_range)]
+"""An entry of ``service.loadBalancerSourceRanges``, as Kubernetes' ``ValidateService`` reads it
+(``netutils.ParseCIDRSloppy``): a CIDR with a prefix length; host bits are allowed."""
+
+
 class ServiceSettings(SpecModel):
     """Service options beyond what ``exposure`` and ``cloud`` derive."""
 
     annotations: dict[str, str] = Field(default_factory=dict)
     """Extra annotations, merged over the derived ones. Default: none."""
-    load_balancer_source_ranges: list[str] | None = None
-    """CIDRs allowed to reach a LoadBalancer. Default: unset (no restriction at the load balancer)."""
+    load_balancer_source_ranges: list[LoadBalancerSourceRange] | None = None
+    """CIDRs allowed to reach a LoadBalancer (``203.0.113.0/24``). Default: unset (no restriction
+    at the load balancer). Each must be an IP range with a prefix length, as the API server
+    requires (``ValidateService``: ``netutils.ParseCIDRSloppy``; a bare address is refused, host
+    bits are allowed); anything else is MGW0100 at the entry's path."""
     external_traffic_policy: Literal["Local", "Cluster"] | None = None
     """Default: ``Local`` for LoadBalancer Services, which keeps the client source IP (needed by IP
     policies and access logs) and avoids a second hop; unset for ClusterIP."""
