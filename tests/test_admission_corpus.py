@@ -225,6 +225,29 @@ MISSES = [
         "is not a compatible subset",
     ),
     ("Gateway", {"servers[0].hosts[0]": "*example.com"}, "spec.servers[0].hosts[0]", "partial wildcard"),
+    ("Gateway", {"servers[0].port.name": ""}, "spec.servers[0].port.name", "port name must be set"),
+    (
+        "DestinationRule",
+        {"host": "shop.example.com.", "subsets[1]": {"name": "v1", "labels": {"version": "v2"}}},
+        "spec.subsets[1].name",
+        "duplicate subset names: v1",
+    ),
+    (
+        "DestinationRule",
+        {"workloadSelector": {"matchLabels": {"app": "shop"}}, "exportTo": ["a"]},
+        "spec.exportTo",
+        "cannot have exportTo beyond current namespace",
+    ),
+    (
+        "DestinationRule",
+        {
+            "trafficPolicy.loadBalancer": {
+                "localityLbSetting": {"distribute": [{"from": "a/*", "to": {"b/*": 50}}]}
+            }
+        },
+        "spec.trafficPolicy.loadBalancer.localityLbSetting.distribute[0].to",
+        "total locality weight 50 != 100",
+    ),
     (
         "Gateway",
         {"servers[1].tls.credentialName": ""},

@@ -867,8 +867,11 @@ def _gateway(spec: Mapping[str, Any]) -> Found:
                 reason = _gateway_host(name)
                 if reason:
                     out.append(((*at, "hosts", h), Level.ERROR, reason))
+        port = server.get("port")
+        if isinstance(port, Mapping) and port.get("name") == "":  # validateServerPort
+            out.append(((*at, "port", "name"), Level.ERROR, "port name must be set"))
         bind = server.get("bind")
-        number = mapping(server.get("port")).get("number")
+        number = mapping(port).get("number")
         if isinstance(bind, str) and bind.startswith("unix://") and number not in (0, None):
             out.append(
                 ((*at, "bind"), Level.ERROR, f"port number must be 0 for unix domain socket, got {number}")
@@ -957,6 +960,13 @@ def _destination_rule(spec: Mapping[str, Any]) -> Found:
                 if not text(tls.get(field)):
                     out.append(((*where, "tls", field), Level.ERROR, f"{what} required for mutual tls"))
         locality = mapping(mapping(mapping(policy).get("loadBalancer")).get("localityLbSetting"))
+        for d, distribute in enumerate(seq(locality.get("distribute"))):  # agent.validateLocalityLbSetting
+            weights = [w for w in mapping(mapping(distribute).get("to")).values() if isinstance(w, int)]
+            at = (*where, "loadBalancer", "localityLbSetting", "distribute", d, "to")
+            if any(not 1 <= w <= 100 for w in weights):
+                out.append((at, Level.ERROR, "locality weight must be in range [1, 100]"))
+            elif sum(weights) != 100:
+                out.append((at, Level.ERROR, f"total locality weight {sum(weights)} != 100"))
         for f, failover in enumerate(seq(locality.get("failover"))):  # agent.validateLocalityLbSetting
             failover = mapping(failover)
             if failover.get("from") == failover.get("to"):
@@ -970,8 +980,23 @@ def _destination_rule(spec: Mapping[str, Any]) -> Found:
     host = spec.get("host")
     if isinstance(host, str) and host and (reason := istio_wildcard_domain(host)) is not None:
         out.append((("host",), Level.ERROR, reason))  # ValidateWildcardDomain, e.g. a label over 63
+    names: set[str] = set()
     for i, subset in enumerate(seq(spec.get("subsets"))):
         out.extend(_labels(("subsets", i, "labels"), mapping(subset).get("labels")))
+        name = mapping(subset).get("name")
+        if isinstance(name, str) and name in names:  # validateDestinationRule
+            out.append((("subsets", i, "name"), Level.ERROR, f"duplicate subset names: {name}"))
+        names.add(str(name))
+    if isinstance(spec.get("workloadSelector"), Mapping) and any(
+        e not in (".", "~") for e in seq(spec.get("exportTo"))
+    ):  # validateExportTo with a workload selector (the own namespace by name is not seen here)
+        out.append(
+            (
+                ("exportTo",),
+                Level.ERROR,
+                "destination rule with workload selector cannot have exportTo beyond current namespace",
+            )
+        )
     return out
 
 
