@@ -19,7 +19,10 @@ object's mutations, Istio's message and ours, and exits 1 when a disagreement is
 :data:`ACCEPTED` (a rule with its reason; docs/checks.md lists them).
 
     python e2e/admission_diff.py --istioctl PATH --count N --seed S [--json OUT] [--expected OUT]
+        [--apiserver]
 
+``--apiserver`` sends the objects accepted as the CRD's rules to a real kube-apiserver (the
+machinery of ``e2e/apiserver/run``, after ``e2e/apiserver/setup``) and fails if it accepts one.
 ``--expected`` stores, per object, Istio's verdict (for the unit suite's sample,
 ``tests/corpus/admission/expected.json``).
 """
@@ -28,8 +31,11 @@ from __future__ import annotations
 
 import argparse
 import hashlib
+import importlib.machinery
+import importlib.util
 import json
 import re
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -77,20 +83,20 @@ def _omitted_mode(sample: Sample, ours: list[Diagnostic]) -> bool:
     )
 
 
-ACCEPTED: list[Accepted] = [
-    Accepted(
-        "MGW0102: a Gateway server with certificate fields and no tls.mode. Istio reads the mode as "
-        "PASSTHROUGH and only warns (IST0133, validateTLSOptions); the certificate is never served and "
-        "the server's HTTP routes never apply, so meshgw makes it an error (docs/checks.md)",
-        _omitted_mode,
-    ),
-    Accepted(
-        "meshgw rejects what the CRD's OpenAPI schema (IST0106/MGW0106: pattern, length, bounds, "
-        "oneOf) or its CEL rules (MGW0109) reject: the API server refuses the object before Istio's "
-        "webhook runs (e2e/apiserver holds this), and istioctl validate applies neither",
-        _api_server_only,
-    ),
-]
+OMITTED_MODE = Accepted(
+    "MGW0102: a Gateway server with certificate fields and no tls.mode. Istio reads the mode as "
+    "PASSTHROUGH and only warns (IST0133, validateTLSOptions); the certificate is never served and "
+    "the server's HTTP routes never apply, so meshgw makes it an error (docs/checks.md)",
+    _omitted_mode,
+)
+CRD_RULES = Accepted(
+    "meshgw rejects what the CRD's OpenAPI schema (IST0106/MGW0106: pattern, length, bounds, "
+    "oneOf) or its CEL rules (MGW0109) reject: the API server refuses the object before Istio's "
+    "webhook runs (--apiserver sends them to a real kube-apiserver), and istioctl validate "
+    "applies neither",
+    _api_server_only,
+)
+ACCEPTED: list[Accepted] = [CRD_RULES, OMITTED_MODE]
 
 
 def digest(samples: list[Sample]) -> str:
@@ -151,6 +157,36 @@ def run(istioctl: str, samples: list[Sample]) -> list[dict[str, Any]]:
                     }
                 )
     return rows
+
+
+def api_server_check(samples: list[Sample], rows: list[dict[str, Any]]) -> list[str]:
+    """Send each object accepted as "the CRD's rules refuse it" to a real kube-apiserver
+    (``e2e/apiserver/run``: etcd and kube-apiserver on loopback, the vendored CRDs, server-side
+    dry-run apply) and return the ones it accepts: each would make that accepted difference wrong."""
+    loader = importlib.machinery.SourceFileLoader(
+        "apiserver_run", str(Path(__file__).parent / "apiserver" / "run")
+    )
+    spec = importlib.util.spec_from_loader("apiserver_run", loader)
+    assert spec is not None
+    server = importlib.util.module_from_spec(spec)
+    sys.modules["apiserver_run"] = server
+    loader.exec_module(server)
+    crd = {r["name"] for r in rows if r["accepted"] == CRD_RULES.reason}
+    items = [server.Item(s.name, s.obj) for s in samples if s.name in crd]
+    cluster = server.Cluster(Path(tempfile.mkdtemp(prefix="meshgw-apiserver-")))
+    try:
+        server.start(cluster)
+        server.install_crds(cluster)
+        server.create_namespaces(cluster, items)
+        results = server.dry_run_all(cluster, items)
+    finally:
+        cluster.stop()
+        shutil.rmtree(cluster.work, ignore_errors=True)
+    print(
+        f"admission: the kube-apiserver rejects {sum(r['outcome'] == 'rejected' for r in results)} of "
+        f"the {len(items)} objects accepted as the CRD's rules"
+    )
+    return [r["source"] for r in results if r["outcome"] != "rejected"]
 
 
 def _matrix(
@@ -215,6 +251,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--json", type=Path)
     parser.add_argument("--expected", type=Path, help="store Istio's verdict per object here")
+    parser.add_argument(
+        "--apiserver",
+        action="store_true",
+        help="check the CRD-rule differences against a real kube-apiserver",
+    )
     args = parser.parse_args(argv)
     t0 = time.monotonic()
     samples = generate(args.count, args.seed)
@@ -233,7 +274,10 @@ def main(argv: list[str] | None = None) -> int:
             "istio_rejects": {r["name"]: r["istio"] for r in rows},
         }
         args.expected.write_text(json.dumps(stored, indent=0, sort_keys=True) + "\n", encoding="utf-8")
-    return 1 if result["open"] else 0
+    wrong = api_server_check(samples, rows) if args.apiserver else []
+    for name in wrong:
+        print(f"WRONG {name}: accepted as the CRD's rules, but the kube-apiserver accepts it")
+    return 1 if result["open"] or wrong else 0
 
 
 if __name__ == "__main__":
