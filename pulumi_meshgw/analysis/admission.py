@@ -30,6 +30,12 @@ decision: an omitted ``tls.mode`` (with certificate fields, MGW0102 is the error
 fields on a PASSTHROUGH server, ``httpsRedirect`` on an HTTPS server, TLS 1.0/1.1 and legacy
 ``name.namespace`` gateway references are warnings, as in istiod; port names need not be DNS labels.
 
+Istio's webhook rules that the spec models do not carry, for every Istio kind (Sidecar,
+WorkloadEntry, the security and telemetry kinds too), are in :mod:`._webhook`; and where a model
+rule is stricter than istiod, :func:`_as_istio` makes it a warning. Both were found, and are held,
+by the admission differential against ``istioctl validate`` (``e2e/admission_diff.py``,
+docs/checks.md).
+
 Fields that the schema already reports (unknown fields, wrong types) are left to the schema
 validation; :func:`admission_diagnostics` only adds what the schema cannot see.
 """
@@ -48,6 +54,7 @@ from ..spec._base import NestedProblems, describe_pydantic_error, dns_label, dns
 from ..spec.istio import DestinationRuleFields, Server, VirtualServiceFields, is_ip, validate_route_host
 from ..spec.resources import GatewaySpec, parse_gateway_ref
 from ._access import Manifest, api_group, key_of, mapping, seq, text
+from ._webhook import istio_dns1123_label, istio_wildcard_domain, webhook_rules
 from .diagnostics import Diagnostic, Level
 
 __all__ = ["admission_diagnostics"]
@@ -83,7 +90,16 @@ def admission_diagnostics(obj: Manifest) -> list[Diagnostic]:
     if istio and api_group(obj) == "networking.istio.io" and isinstance(spec, Mapping):
         check = _KIND_CHECKS.get(key[0])
         if check is not None:
-            found.extend(((("spec", *p)), level, msg) for p, level, msg in check(spec, key[1]))
+            found.extend(
+                (("spec", *p), level, msg) for p, level, msg in _as_istio(key[0], spec, check(spec, key[1]))
+            )
+    if istio and isinstance(spec, Mapping):
+        reported = {path for path, level, _ in found if level is Level.ERROR}
+        found.extend(
+            (("spec", *p), level, msg)
+            for p, level, msg in webhook_rules(key[0], spec)
+            if ("spec", *p) not in reported
+        )
     out = []
     for path, level, message in sorted(set(found), key=lambda f: (_path_sort(f[0]), f[2])):
         code = (_ISTIO_ERROR if level is Level.ERROR else _ISTIO_WARNING) if istio else _CORE
@@ -123,6 +139,96 @@ def _omitted_mode_with_certificate(spec: Mapping[str, Any]) -> list[tuple[int, s
 
 def _path_sort(path: Path) -> tuple[tuple[int, int, str], ...]:
     return tuple((0, p, "") if isinstance(p, int) else (1, 0, p) for p in path)
+
+
+# -- the library's stricter rules, held to what istiod accepts ---------------------------------------
+
+_HOST_RULES = (
+    "must be lowercase",
+    "is not a valid DNS name",
+    "is a short name",
+    "has a wildcard that is not",
+)
+
+
+def _as_istio(
+    kind: str, spec: Mapping[str, Any], found: list[tuple[Path, Level, str]]
+) -> list[tuple[Path, Level, str]]:
+    """The spec models' findings, with each error that Istio's webhook accepts made a warning.
+
+    The models are the library's own defaults and stricter than istiod in places; on a raw object an
+    error must be one that Istio rejects too (the admission differential, ``e2e/admission_diff.py``).
+    Relaxed here, each by Istio's own rule:
+
+    - hosts: ``ValidateWildcardDomain`` (``pkg/config/validation/agent/validation.go``) accepts upper
+      case letters, a trailing dot and a wildcard label such as ``*example``, and does not ask a
+      gateway host for a dot;
+    - subset names: ``validateSubsetName`` (``pkg/config/validation/validation.go``) takes
+      ``labels.IsDNS1123Label``, which accepts upper case;
+    - a lone ``serverCertificate`` or ``privateKey`` beside ``credentialName`` (``validateTLSOptions``:
+      with a credential name the files are not read);
+    - server names used twice (``validateServer`` does not look at names; the second name only
+      makes the server's stats ambiguous);
+    - an HTTP route with ``route: []`` beside its one action (an empty list is unset to the proto);
+    - ``match.port: 0`` (unset to the proto: every port), ``AUTO_PASSTHROUGH`` on a non-TLS port;
+    - a string match with two members or none (jsonpb keeps the last member; the API server's
+      ``oneOf`` still refuses two, MGW0106).
+    """
+    out = []
+    for path, level, message in found:
+        if level is Level.ERROR and _istio_accepts(kind, spec, path, message):
+            level = Level.WARNING
+            message = f"{message} (Istio accepts this; the stricter rule is meshgw's)"
+        out.append((path, level, message))
+    return out
+
+
+def _at(data: Any, path: Path) -> Any:
+    """The value at ``path`` in nested dicts/lists, or None."""
+    for part in path:
+        if isinstance(data, Mapping) and isinstance(part, str):
+            data = data.get(part)
+        elif isinstance(data, list) and isinstance(part, int) and 0 <= part < len(data):
+            data = data[part]
+        else:
+            return None
+    return data
+
+
+def _istio_accepts(kind: str, spec: Mapping[str, Any], path: Path, message: str) -> bool:
+    value = _at(spec, path)
+    field = next((p for p in reversed(path) if isinstance(p, str)), "")
+    if field in ("hosts", "host") and isinstance(value, str) and any(r in message for r in _HOST_RULES):
+        host = value.split("/", 1)[1] if kind == "Gateway" and "/" in value else value
+        short = kind == "Gateway" and host != "*" and "." not in host  # validateSidecarOrGatewayHostnamePart
+        return istio_wildcard_domain(host) is None and not short
+    if kind == "DestinationRule" and field == "name" and path[:1] == ("subsets",) and isinstance(value, str):
+        return istio_dns1123_label(value)
+    if kind == "Gateway" and "go together" in message:
+        tls = mapping(value)
+        return bool(tls.get("credentialName") or tls.get("credentialNames")) and text(tls.get("mode")) in (
+            "SIMPLE",
+            "MUTUAL",
+            "OPTIONAL_MUTUAL",
+        )
+    if kind == "Gateway" and "requires a client CA bundle" in message and path[-1:] == ("caCertificates",):
+        # validateTLSOptions returns before the CA check when a credential name is set: the CA
+        # comes from the Secret (its ca.crt, or a <name>-cacert Secret).
+        tls = mapping(_at(spec, path[:-1]))
+        return bool(tls.get("credentialName") or tls.get("credentialNames"))
+    if kind == "VirtualService" and "needs exactly one of route, redirect" in message:
+        # An empty list is an unset field to Istio's proto: `route: []` beside a redirect is one action.
+        return (
+            sum(bool(mapping(value).get(k)) for k in ("route", "redirect", "directResponse", "delegate")) == 1
+        )
+    if "set exactly one of exact, prefix or regex" in message:
+        # jsonpb sets a oneof's members one after another (the last wins); an empty match is unset.
+        return True
+    if field == "port" and "must be at least 1 (got 0)" in message:
+        return True  # port 0 is an unset proto3 field: the match applies to every port
+    if kind == "Gateway" and "AUTO_PASSTHROUGH requires port.protocol TLS" in message:
+        return True  # validateServer does not tie AUTO_PASSTHROUGH to a protocol
+    return kind == "Gateway" and field == "name" and "server names must be unique" in message
 
 
 # -- names ------------------------------------------------------------------------------------------

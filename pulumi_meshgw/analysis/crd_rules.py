@@ -141,7 +141,12 @@ def _evaluate(rule: Mapping[str, Any], value: Any) -> str | None:
     context = cel.Context(variables={"self": _to_cel(value)}, functions=_FUNCTIONS)
     try:
         result = _program(source).execute(context)
-    except (RuntimeError, ValueError, TypeError) as err:  # the API server rejects on an error too
+    except (
+        RuntimeError,
+        ValueError,
+        TypeError,
+        LookupError,
+    ) as err:  # the API server rejects on an error too
         return f"{failed} (the rule could not be evaluated: {err})"
     return None if result is True else failed
 
