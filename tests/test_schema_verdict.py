@@ -22,7 +22,22 @@ from pulumi_meshgw.analysis import schema
 
 ROOT = Path(__file__).parent
 MAX_LEAVES = 80
-EDGE_VALUES: tuple[Any, ...] = ("", "x\n", "*", -1, 0, 1.5, 65536, True, None, [], {}, "10x", 2**31, "2006-01-02T15:04:05")
+EDGE_VALUES: tuple[Any, ...] = (
+    "",
+    "x\n",
+    "*",
+    -1,
+    0,
+    1.5,
+    65536,
+    True,
+    None,
+    [],
+    {},
+    "10x",
+    2**31,
+    "2006-01-02T15:04:05",
+)
 
 
 def _objects() -> list[dict[str, Any]]:
