@@ -23,6 +23,10 @@
    program with the Node.js Automation API as an inline program under the real CLI. Its manifests
    must equal the Python program's, and its ``gateway`` output ``istio-ingress/public``; the same
    program with a port number as a string must not compile.
+8. **Go writes the same manifests.** ``gensdk -language go`` writes the Go SDK;
+   ``e2e/multilang/go/main.go`` (the same program, and a Go Automation API inline-program runner,
+   which needs no pulumi-language-go) is built against it and run under the real CLI, with the same
+   checks as TypeScript.
 7. **The README's TypeScript example** is compiled and run the same way, with the same check.
 
 The README's examples make their certificate with ``selfSigned: {}``, which needs the pulumi-tls
@@ -308,6 +312,19 @@ def typescript_sdk(part: Part) -> Path:
     return root
 
 
+def inline_env(work: Path) -> dict[str, str]:
+    """The environment of an Automation API runner for the stack made in ``work``."""
+    return {
+        **os.environ,
+        "PULUMI_BACKEND_URL": f"file://{work / 'state'}",
+        "PULUMI_CONFIG_PASSPHRASE": PASSPHRASE,
+        # The CLI is v3.274.0; the npm SDK is 3.276.0.
+        "PULUMI_AUTOMATION_API_SKIP_VERSION_CHECK": "true",
+        # The engine finds the package's plugin on PATH, as the generated SDKs ask for it.
+        "PATH": f"{PLUGIN_DIR}{os.pathsep}{os.environ['PATH']}",
+    }
+
+
 def run_typescript(part: Part, root: Path, name: str, source: str, cert: str, key: str) -> tuple[Path, Any]:
     """Compile ``source`` (an ``index.ts``) with tsc and run it as an inline program under the real
     CLI; returns the rendered folder and the stack's outputs."""
@@ -320,16 +337,8 @@ def run_typescript(part: Part, root: Path, name: str, source: str, cert: str, ke
     work = new_project(src, root / name)
     set_certificate(work, cert, key)
     part.timed(f"{name} tsc", lambda: run(tsc(work), work))
-    env = {
-        **os.environ,
-        "PULUMI_BACKEND_URL": f"file://{work / 'state'}",
-        "PULUMI_CONFIG_PASSPHRASE": PASSPHRASE,
-        "PULUMI_AUTOMATION_API_SKIP_VERSION_CHECK": "true",
-        # The engine finds the package's plugin on PATH, as a Node.js program's SDK asks for it.
-        "PATH": f"{PLUGIN_DIR}{os.pathsep}{os.environ['PATH']}",
-    }
     args = ["node", str(root / "inline-up.js"), str(work), "dev", str(work / "bin" / "index.js")]
-    out = part.timed(f"{name} up", lambda: run(args, work, env))
+    out = part.timed(f"{name} up", lambda: run(args, work, inline_env(work)))
     return work / "rendered", json.loads(out.splitlines()[-1])["outputs"]
 
 
@@ -368,6 +377,69 @@ def typescript(part: Part, python: Path, cert: str, key: str) -> None:
         compare(part, label, rendered, "Python", python)
 
 
+# --- Go ---------------------------------------------------------------------------------------
+
+GO_ENV = {"GOFLAGS": "-mod=mod", "GOTOOLCHAIN": "local", "CGO_ENABLED": "0"}
+# The generated SDK's import path (the codegen's default: the schema names none) and its module.
+GO_SDK_MODULE = "example.com/pulumi-meshgw/sdk"
+
+
+def pulumi_version() -> str:
+    """The CLI's version pin (e2e/versions.env): the Go SDK version the Go program builds with."""
+    found = re.search(
+        r"^PULUMI_CLI_VERSION=(\S+)$", (REPO / "e2e" / "versions.env").read_text(), re.MULTILINE
+    )
+    assert found, "e2e/versions.env has no PULUMI_CLI_VERSION"
+    return found[1]
+
+
+def go_program(part: Part, python: Path, cert: str, key: str) -> None:
+    """Step 8: the Go twin, built against the Go SDK generated from the schema, run as a Go
+    Automation API inline program under the real CLI."""
+    if not part.check(
+        "go is on PATH", shutil.which("go") is not None, "the Go program needs the Go toolchain"
+    ):
+        return
+    root = part.out / "go"
+    sdk = root / "sdk"
+    schema = str(part.out / "schema.json")
+    part.timed(
+        "gensdk go",
+        lambda: run(["gensdk", "-language", "go", "-schema", schema, "-out", str(sdk / "go")], part.out),
+    )
+    version = pulumi_version()
+    (sdk / "go.mod").write_text(
+        f"module {GO_SDK_MODULE}\n\ngo 1.26\n\nrequire github.com/pulumi/pulumi/sdk/v3 {version}\n"
+    )
+    (root / "go.mod").write_text(
+        f"module meshgw.e2e/multilang-go\n\ngo 1.26\n\nrequire (\n\t{GO_SDK_MODULE} v0.0.0\n"
+        f"\tgithub.com/pulumi/pulumi/sdk/v3 {version}\n)\n\nreplace {GO_SDK_MODULE} => ./sdk\n"
+    )
+    shutil.copy(PROGRAMS / "go" / "main.go", root / "main.go")
+    env = {**os.environ, **GO_ENV}
+
+    def build() -> None:
+        run(["go", "mod", "tidy"], sdk, env)
+        run(["go", "mod", "tidy"], root, env)
+        run(["go", "build", "-o", str(root / "multilang-go"), "."], root, env)
+
+    part.timed("go build", build)
+    src = part.out / "go-src"
+    shutil.rmtree(src, ignore_errors=True)
+    src.mkdir()
+    (src / "Pulumi.yaml").write_text("name: meshgw-multilang\nruntime: go\n")
+    work = new_project(src, part.out / "go-stack")
+    set_certificate(work, cert, key)
+    out = part.timed("go up", lambda: run([str(root / "multilang-go"), str(work)], work, inline_env(work)))
+    outputs = json.loads(out.splitlines()[-1])["outputs"]
+    part.check(
+        "Go program's output gateway is istio-ingress/public",
+        outputs.get("gateway") == "istio-ingress/public",
+        f"outputs {outputs}",
+    )
+    compare(part, "Go", work / "rendered", "Python", python)
+
+
 def compare(part: Part, a_name: str, a_dir: Path, b_name: str, b_dir: Path) -> None:
     a = load_manifests(a_dir.rglob("*.yaml"))
     b = load_manifests(b_dir.rglob("*.yaml"))
@@ -401,6 +473,7 @@ def main(argv: list[str] | None = None) -> int:
             compare(part, "the README's Pulumi YAML", readme_yaml, "Python", python)
         if node_tools(part):
             typescript(part, python, cert, key)
+        go_program(part, python, cert, key)
     return part.finish()
 
 

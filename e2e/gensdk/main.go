@@ -1,9 +1,9 @@
-// gensdk writes the TypeScript SDK of a Pulumi package schema with Pulumi's own Node.js code
-// generator (github.com/pulumi/pulumi/pkg/v3/codegen/nodejs, the code `pulumi package gen-sdk
-// --language nodejs` runs through the Node.js language host, which cannot be built here:
-// docs/e2e.md). e2e/setup builds it against the CLI's pkg/v3 version.
+// gensdk writes the TypeScript or Go SDK of a Pulumi package schema with Pulumi's own code
+// generators (github.com/pulumi/pulumi/pkg/v3/codegen/nodejs and codegen/go, the code `pulumi
+// package gen-sdk --language nodejs|go` runs through the language hosts, which cannot be built
+// here: docs/e2e.md). e2e/setup builds it against the CLI's pkg/v3 version.
 //
-// Usage: gensdk -schema schema.json -out DIR
+// Usage: gensdk [-language nodejs|go] -schema schema.json -out DIR
 package main
 
 import (
@@ -16,6 +16,7 @@ import (
 	"sort"
 
 	"github.com/blang/semver"
+	gogen "github.com/pulumi/pulumi/pkg/v3/codegen/go"
 	"github.com/pulumi/pulumi/pkg/v3/codegen/nodejs"
 	"github.com/pulumi/pulumi/pkg/v3/codegen/schema"
 )
@@ -23,18 +24,19 @@ import (
 func main() {
 	schemaPath := flag.String("schema", "", "the package schema (JSON), as `pulumi package get-schema` prints it")
 	out := flag.String("out", "", "the folder to write the SDK into (emptied first)")
+	language := flag.String("language", "nodejs", "nodejs or go")
 	flag.Parse()
 	if *schemaPath == "" || *out == "" {
 		fmt.Fprintln(os.Stderr, "usage: gensdk -schema schema.json -out DIR")
 		os.Exit(2)
 	}
-	if err := run(*schemaPath, *out); err != nil {
+	if err := run(*language, *schemaPath, *out); err != nil {
 		fmt.Fprintln(os.Stderr, "gensdk:", err)
 		os.Exit(1)
 	}
 }
 
-func run(schemaPath, out string) error {
+func run(language, schemaPath, out string) error {
 	text, err := os.ReadFile(schemaPath)
 	if err != nil {
 		return err
@@ -51,7 +53,15 @@ func run(schemaPath, out string) error {
 	if diags.HasErrors() {
 		return diags
 	}
-	files, err := nodejs.GeneratePackage("meshgw-e2e-gensdk", pkg, nil, nil, false, noDependencies{})
+	var files map[string][]byte
+	switch language {
+	case "nodejs":
+		files, err = nodejs.GeneratePackage("meshgw-e2e-gensdk", pkg, nil, nil, false, noDependencies{})
+	case "go":
+		files, err = gogen.GeneratePackage("meshgw-e2e-gensdk", pkg, nil)
+	default:
+		err = fmt.Errorf("-language %q: expected nodejs or go", language)
+	}
 	if err != nil {
 		return err
 	}
