@@ -7,11 +7,10 @@ and passes the engine address; ``--schema`` prints the inferred schema instead (
 import json
 import sys
 
-from pulumi.provider.experimental import component_provider_host
+from pulumi.provider import main as serve
 
-from .. import __version__
 from ..components._runtime import share_state_across_constructs
-from .components import COMPONENTS, PACKAGE
+from .host import MeshgwProvider
 from .schema import schema
 
 
@@ -22,7 +21,7 @@ def main() -> None:
     if sys.argv[1:] == ["--schema"]:
         print(json.dumps(schema(), indent=2, sort_keys=True))
         return
-    component_provider_host(COMPONENTS, name=PACKAGE, version=__version__)
+    serve(MeshgwProvider(), sys.argv[1:])
 
 
 if __name__ == "__main__":
