@@ -155,3 +155,31 @@ def test_mesh_children_get_distinct_pulumi_names_and_unique_names_stay_bare() ->
     assert [r.name for r in single.resources if r.type == "meshgw:index:GatewayWorkload"] == ["public"]
     assert not any(r.aliases for r in single.resources if r.type.startswith("meshgw:"))
     assert set(single.by_name("mesh").outputs["gatewayRefs"]) == {"public"}
+
+
+def test_two_egress_gateways_of_one_name_are_planned_and_registered_apart() -> None:
+    def egress(namespace: str, host: str, client: str) -> dict[str, Any]:
+        return {
+            "name": "egress",
+            "namespace": namespace,
+            "destinations": [
+                {"host": host, "port": 443, "mode": "tls-passthrough", "sources": [{"namespace": client}]}
+            ],
+        }
+
+    config = {
+        "egressGateways": [
+            egress("istio-egress", "api.stripe.com", "shop"),
+            egress("egress-b", "api.github.com", "ci"),
+        ]
+    }
+    _, plan = plan_config(config)
+    assert list(plan.egress_gateways) == ["istio-egress/egress", "egress-b/egress"]
+    recording = run(lambda: Mesh("mesh", config))
+    names = sorted(r.name for r in recording.resources if r.type == "meshgw:index:EgressGateway")
+    assert names == ["egress-b/egress", "istio-egress/egress"]
+    fqdns = recording.by_name("mesh").outputs["serviceFqdns"]
+    assert fqdns == {
+        "istio-egress/egress": "egress.istio-egress.svc.cluster.local",
+        "egress-b/egress": "egress.egress-b.svc.cluster.local",
+    }
