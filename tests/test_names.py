@@ -183,3 +183,20 @@ def test_two_egress_gateways_of_one_name_are_planned_and_registered_apart() -> N
         "istio-egress/egress": "egress.istio-egress.svc.cluster.local",
         "egress-b/egress": "egress.egress-b.svc.cluster.local",
     }
+
+
+def test_gateways_of_one_name_do_not_share_a_generated_secret_silently() -> None:
+    # Both Gateways run on one workload, so both default credentials are
+    # istio-ingress/public-https-cert: the second would overwrite the first's certificate.
+    mesh = minimal_mesh()
+    other = copy.deepcopy(mesh["gateways"][0])
+    other["namespace"] = "other"
+    other["servers"][0]["hosts"] = ["api.example.com"]
+    mesh["gateways"].append(other)
+    found = [p for p in problems(mesh) if p.code == "MGW0101"]
+    assert [p.path for p in found] == ["gateways[1].servers[0].tls"]
+    assert (
+        "Secret istio-ingress/public-https-cert is also made for gateways[0].servers[0]" in found[0].message
+    )
+    other["servers"][0]["tls"]["credentialName"] = "api-cert"
+    assert not [p for p in problems(mesh) if p.code == "MGW0101"]

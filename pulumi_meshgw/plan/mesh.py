@@ -128,6 +128,7 @@ def plan_mesh(spec: MeshSpec, *, base_dir: Path | None = None, files: PemSource 
         paths[("Gateway", gplan.namespace, gw.name)] = f"gateways[{i}]"
 
     _share_peer_authentications(gateway_plans, gateway_index, problems)
+    problems.extend(_shared_name_credentials(gateway_plans, gateway_index))
     for gp in gateway_plans.values():
         # Hosts the program routes itself are bound to the routes' namespaces (render/host_binding.py).
         ref = (gp.namespace, gp.spec.name)
@@ -280,6 +281,33 @@ def _share_peer_authentications(
                     )
                 )
         gp.extras = keep
+
+
+def _shared_name_credentials(
+    gateway_plans: Mapping[Ident, GatewayPlan], position: Mapping[Ident, int]
+) -> list[Problem]:
+    """MGW0101: two Gateways of one name (in different namespaces, on workloads in one namespace)
+    that would make one Secret: a credential's default name comes from the Gateway's name and
+    port, and it lives in the pods' namespace, so the second would overwrite the first's
+    certificate."""
+    out: list[Problem] = []
+    first: dict[tuple[str, str, str], tuple[Ident, int]] = {}
+    for key, gp in gateway_plans.items():
+        for c in gp.credentials:
+            ident = (c.kind, c.namespace, c.name)
+            prev = first.setdefault(ident, (key, c.server_index))
+            if prev[0] != key and prev[0][1] == key[1]:
+                out.append(
+                    Problem(
+                        f"gateways[{position[key]}].servers[{c.server_index}].tls",
+                        f"its {c.kind} {c.namespace}/{c.name} is also made for gateways[{position[prev[0]]}]"
+                        f".servers[{prev[1]}] (Gateway {'/'.join(prev[0])}), whose pods run in the same "
+                        "namespace; one would overwrite the other's certificate: set tls.credentialName "
+                        "on one of them",
+                        "MGW0101",
+                    )
+                )
+    return out
 
 
 def _config_fields(spec: MeshSpec) -> list[tuple[str, list[Any]]]:
