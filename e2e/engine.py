@@ -453,6 +453,46 @@ def check_meshgw_diff(run: StackRun, base: Path, head: Path, out: Path) -> None:
     )
 
 
+def check_shared_name(run: StackRun, ws_stack: auto.Stack) -> None:
+    """A second Gateway with the first one's name, in another namespace: legal (names are unique
+    per namespace). On a stack deployed with unique names, the preview may create the new objects
+    and update the workload's Service, but must not replace or delete any Kubernetes object: the
+    renamed Gateway components (``namespace/name`` keys) keep their children's URNs, and the first
+    keeps its state through an alias. (A second *workload* of one name would get the same selector
+    labels, which Istio matches across namespaces: the analysis rightly reports the overlap.)"""
+    stack_file = run.work / "stacks" / f"Pulumi.{run.stack}.yaml"
+    before = stack_file.read_text()
+    doc = yaml.safe_load(before)
+    config = doc["config"]
+    gateway = config["meshgw:gateways"][0]
+    config["meshgw:gateways"].append(
+        {
+            "name": gateway["name"],
+            "namespace": f"{gateway['name']}-e2e",
+            "workload": gateway["workload"],
+            "servers": [
+                {"port": {"number": 80, "name": "http", "protocol": "HTTP"}, "hosts": ["e2e.example.com"]}
+            ],
+        }
+    )
+    stack_file.write_text(yaml.safe_dump(doc, sort_keys=False))
+    try:
+        events = Events()
+        preview = _timed(run, "shared-name preview", lambda: ws_stack.preview(color="never", on_event=events))
+    finally:
+        stack_file.write_text(before)
+    touched = sorted(
+        f"{op} {urn}"
+        for _, op, urn in events.items
+        if "$kubernetes:" in urn and any(word in op for word in ("delete", "replace"))
+    )
+    run.check(
+        "a second Gateway of one name in another namespace replaces and deletes nothing",
+        not touched and bool(preview.change_summary.get("create")),
+        "; ".join(touched[:5]) + f" {preview.change_summary}",
+    )
+
+
 def run_stack(stack: str, root: Path, out: Path) -> StackRun:
     run = prepare(stack, root)
     ws_stack = workspace_stack(run)
@@ -501,6 +541,7 @@ def run_stack(stack: str, root: Path, out: Path) -> StackRun:
     changes = {k: v for k, v in again.change_summary.items() if k != "same"}
     run.check("a second preview with no change reports no changes", not changes, str(changes))
     outputs["second preview"] = again.stdout
+    check_shared_name(run, ws_stack)
 
     stack_file, path = one_route_change(run)
     base = out / stack / "one-route-base"

@@ -42,6 +42,7 @@ from .errors import Problem, show
 from .spec.addressing import AddressPoolSpec, AddressSpec, AzureAddress, MetalLBAddress
 from .spec.egress import EgressGatewaySpec, EgressMode
 from .spec.mesh import MeshSpec
+from .spec.names import item_keys
 from .spec.workload import Cloud, Exposure, WorkloadSpec
 
 __all__ = [
@@ -554,7 +555,8 @@ class AddressPlan:
 
     Attributes:
         spec: The MeshSpec with pool addresses in concrete form and egress VIPs set.
-        addresses: Workload name -> its fixed address, where one is known (literal or allocated).
+        addresses: Workload key (its name, or ``namespace/name`` where several share the name) -> its
+            fixed address, where one is known (literal or allocated).
         errors: Problems with config paths (MGW0701-MGW0708).
         warnings: Claims not on their preferred address (MGW0707).
     """
@@ -645,13 +647,13 @@ def plan_addresses(spec: MeshSpec) -> AddressPlan:
                 )
             resources.setdefault(what, (owner, f"{path}.address.{sub}"))
     implicit: dict[str, PoolDef] = {}
-    egress_claims: dict[str, list[Claim]] = {}
+    egress_claims: dict[int, list[Claim]] = {}
     for k, e in enumerate(spec.egress_gateways):
         path = f"egressGateways[{k}]"
         found = egress_vip_claims(e, path, named)
         if not found:
             continue
-        egress_claims[e.name] = found
+        egress_claims[k] = found
         claims.extend(found)
         extra = _egress_pool_def(e, path, named)
         if extra is not None:
@@ -663,22 +665,25 @@ def plan_addresses(spec: MeshSpec) -> AddressPlan:
     plan.warnings.extend(alloc.warnings)
 
     workloads = []
-    for w in spec.workloads:
+    # Keyed as the Mesh's outputs are: by bare name where unique, else namespace/name.
+    keys = item_keys([(w.pod_namespace, w.name) for w in spec.workloads])
+    for key, w in zip(keys, spec.workloads, strict=True):
         a = w.address
         owner = _workload_owner(w)
         if a is not None and a.pool is not None and owner in alloc.addresses:
             ip = alloc.addresses[owner]
-            plan.addresses[w.name] = ip
+            plan.addresses[key] = ip
             w = resolve_pool_address(w, named[a.pool].spec if a.pool in named else None, ip)
         elif a is not None and a.pool is not None:
             # Not allocated (reported above): render without it, so that the other problems of the
             # stack are still found and reported together.
             w = w.model_copy(update={"address": None})
         elif a is not None and _literal_addresses(a):
-            plan.addresses[w.name] = _literal_addresses(a)[0]
+            plan.addresses[key] = _literal_addresses(a)[0]
         workloads.append(w)
     egress = [
-        with_vips(e, _by_host(e, alloc)) if e.name in egress_claims else e for e in spec.egress_gateways
+        with_vips(e, _by_host(e, alloc)) if k in egress_claims else e
+        for k, e in enumerate(spec.egress_gateways)
     ]
     plan.spec = spec.model_copy(update={"workloads": workloads, "egress_gateways": egress})
     return plan

@@ -784,8 +784,22 @@ def test_egress_gateway_clashing_with_a_workload() -> None:
 
 def test_duplicate_egress_gateway_names() -> None:
     with pytest.raises(ConfigError) as info:
-        MeshSpec.from_config({"egressGateways": [egress(), egress(namespace="other")]})
-    assert str(info.value.problems[0]).startswith("egressGateways[1].name: 'egress' is already declared")
+        MeshSpec.from_config({"egressGateways": [egress(), egress()]})
+    assert str(info.value.problems[0]).startswith(
+        "egressGateways[1].name: 'istio-egress/egress' is already declared by egressGateways[0]; "
+        "names must be unique per namespace"
+    )
+
+
+def test_an_egress_name_shared_across_namespaces_is_legal_and_keeps_the_real_finding() -> None:
+    # Names are unique per namespace, as in Kubernetes: the second gateway is legal, and what is
+    # really wrong with it (the same destinations as the first, MGW0310) is what gets reported.
+    spec = MeshSpec.from_config({"egressGateways": [egress(), egress(namespace="other")]})
+    with pytest.raises(ConfigError) as info:
+        plan_mesh(spec)
+    codes = {(p.path.partition(".")[0], p.code) for p in info.value.problems}
+    assert ("egressGateways[1]", "MGW0310") in codes
+    assert not any(p.code == "MGW0101" for p in info.value.problems)
 
 
 def test_user_route_for_an_egress_host_is_ist0109() -> None:

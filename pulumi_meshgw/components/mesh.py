@@ -11,6 +11,7 @@ from ..errors import ConfigError, Problem
 from ..pem_files import PemFiles
 from ..plan import MeshPlan, declare_external, plan_config, plan_mesh
 from ..spec.mesh import CONFIG_KEYS, MeshSpec
+from ..spec.names import item_keys
 from ._addressing import resolve_mesh_lookups
 from ._arguments import NO_ARGS, checked_arguments, cluster_scoped
 from ._inputs import MESH_PLAIN, refuse_outputs
@@ -60,9 +61,11 @@ class Mesh(pulumi.ComponentResource):
         opts: Pulumi options.
 
     Attributes:
-        workloads: ``{name: GatewayWorkload | ExistingWorkload}``.
-        gateways: ``{name: Gateway}``.
-        egress_gateways: ``{name: EgressGateway}``.
+        workloads: ``{key: GatewayWorkload | ExistingWorkload}``. A key is the item's name, or
+            ``namespace/name`` where items of the list in several namespaces share the name
+            (:func:`~pulumi_meshgw.spec.names.item_keys`); the key is also the child's Pulumi name.
+        gateways: ``{key: Gateway}``.
+        egress_gateways: ``{key: EgressGateway}``.
         egress_sidecars: ``{client namespace: Sidecar}``, one per namespace for all egress gateways.
         destination_rules: ``{"namespace/name": DestinationRule}``.
         virtual_services: ``{"namespace/name": VirtualService}``.
@@ -72,11 +75,12 @@ class Mesh(pulumi.ComponentResource):
     TYPE = "meshgw:index:Mesh"
 
     gateway_refs: dict[str, str]
-    """``{gateway name: namespace/name}``, for VirtualServices declared outside the Mesh."""
+    """``{gateway key: namespace/name}``, for VirtualServices declared outside the Mesh."""
     service_fqdns: dict[str, str]
-    """``{workload name: Service cluster DNS name}`` of the ingress and egress workloads."""
+    """``{workload key: Service cluster DNS name}`` of the ingress and egress workloads (keyed
+    ``namespace/name`` where a workload and an egress gateway, or two of either, share a name)."""
     addresses: dict[str, str]
-    """``{workload name: fixed load-balancer address}`` where the config gives or allocates one."""
+    """``{workload key: fixed load-balancer address}`` where the config gives or allocates one."""
 
     @cluster_scoped
     @checked_arguments
@@ -123,32 +127,36 @@ class Mesh(pulumi.ComponentResource):
             name = ns["metadata"]["name"]
             state.namespaces[name] = register_manifest(ns, self, name=program_unique_name(child_name(ns)))
         self.workloads: dict[str, GatewayWorkload | ExistingWorkload] = {}
-        for name, wp in plan.workloads.items():
+        by_ident: dict[tuple[str, str], GatewayWorkload | ExistingWorkload] = {}
+        named = _renamed_options(child, plan.workloads)
+        for key, wp in plan.workloads.items():
             if wp.spec.is_external:
-                self.workloads[name] = ExistingWorkload(wp.spec)
+                self.workloads[key] = ExistingWorkload(wp.spec)
             else:
-                self.workloads[name] = GatewayWorkload(
-                    name,
+                self.workloads[key] = GatewayWorkload(
+                    key,
                     spec=wp.spec,
                     ports=wp.ports,
                     credentials=wp.credentials,
                     reads_secrets=wp.reads_secrets,
                     backends=wp.backends,
-                    opts=child,
+                    opts=named[key],
                     _planned=True,
                 )
+            by_ident[(wp.spec.pod_namespace, wp.spec.name)] = self.workloads[key]
         self.gateways: dict[str, Gateway] = {}
-        for name, gp in plan.gateways.items():
-            self.gateways[name] = Gateway(
-                name, workload=self.workloads[gp.spec.workload], spec=gp.spec, opts=child, _plan=gp
-            )
+        named = _renamed_options(child, plan.gateways)
+        for key, gp in plan.gateways.items():
+            workload = by_ident[(gp.workload.pod_namespace, gp.workload.name)]
+            self.gateways[key] = Gateway(key, workload=workload, spec=gp.spec, opts=named[key], _plan=gp)
             state.index.add([gp.manifest])
         # Egress gateways after the ingress gateways; each registers its own objects and client
         # NetworkPolicies, and the Mesh registers one Sidecar per client namespace for all of them.
         self.egress_gateways: dict[str, EgressGateway] = {}
-        for name, ep in plan.egress_gateways.items():
-            self.egress_gateways[name] = EgressGateway(
-                name, spec=ep.spec, opts=child, _plan=ep, _sidecars=False
+        named = _renamed_options(child, plan.egress_gateways)
+        for key, ep in plan.egress_gateways.items():
+            self.egress_gateways[key] = EgressGateway(
+                key, spec=ep.spec, opts=named[key], _plan=ep, _sidecars=False
             )
         self.egress_sidecars = register_egress_sidecars(
             self,
@@ -166,10 +174,17 @@ class Mesh(pulumi.ComponentResource):
                 child_name(m), spec=vs, opts=child, _prechecked=True
             )
         self.gateway_refs = {n: g.ref for n, g in self.gateways.items()}
-        self.service_fqdns = {
-            **{n: w.service_fqdn for n, w in self.workloads.items() if isinstance(w, GatewayWorkload)},
-            **{n: e.service_fqdn for n, e in self.egress_gateways.items()},
-        }
+        # Workloads and egress gateways share the map: a name both use is keyed namespace/name.
+        fqdns: list[tuple[tuple[str, str], str]] = [
+            ((wp.spec.pod_namespace, wp.spec.name), w.service_fqdn)
+            for w, wp in zip(self.workloads.values(), plan.workloads.values(), strict=True)
+            if isinstance(w, GatewayWorkload)
+        ]
+        fqdns += [
+            ((ep.spec.namespace, ep.spec.name), e.service_fqdn)
+            for e, ep in zip(self.egress_gateways.values(), plan.egress_gateways.values(), strict=True)
+        ]
+        self.service_fqdns = dict(zip(item_keys([i for i, _ in fqdns]), (f for _, f in fqdns), strict=True))
         self.addresses = dict(sorted(plan.addresses.items()))
         self.register_outputs(
             {
@@ -183,3 +198,25 @@ class Mesh(pulumi.ComponentResource):
                 "addresses": dict(sorted(plan.addresses.items())),
             }
         )
+
+
+def _renamed_options(
+    child: pulumi.ResourceOptions, keys: Mapping[str, Any]
+) -> dict[str, pulumi.ResourceOptions]:
+    """The options of each child component, by its key (its Pulumi name).
+
+    A key is the item's name, or ``namespace/name`` where several items share the name
+    (:func:`~pulumi_meshgw.spec.names.item_keys`). The first item of a shared name (in config
+    order) gets an alias to the bare name it was registered under while its name was unique, so a
+    second item of that name renames nothing in an existing stack's state. The Kubernetes objects
+    under a component never move: a URN carries the parent's type, not its name.
+    """
+    out: dict[str, pulumi.ResourceOptions] = {}
+    seen: set[str] = set()
+    for key in keys:
+        name = key.rpartition("/")[2]
+        first = "/" in key and name not in seen
+        seen.add(name)
+        alias = pulumi.ResourceOptions(aliases=[pulumi.Alias(name=name)])
+        out[key] = pulumi.ResourceOptions.merge(child, alias) if first else child
+    return out

@@ -22,6 +22,7 @@ from ..render.namespace import render_namespace
 from ..render.workload import render_workload
 from ..spec.egress import EgressGatewaySpec
 from ..spec.mesh import MeshSpec
+from ..spec.names import item_keys
 from .credentials import egress_credentials, names_credential
 from .diagnostics import has_free_form, object_problems, schema_diagnostics, sub_path
 from .model import EgressPlan
@@ -117,9 +118,11 @@ def plan_mesh_egress(
     Problems are appended to ``problems``.
 
     Returns:
-        The plans by name, and the merged Sidecars.
+        The plans by key (the name, or ``namespace/name`` where several share the name:
+        :func:`~pulumi_meshgw.spec.names.item_keys`), and the merged Sidecars.
     """
     plans: dict[str, EgressPlan] = {}
+    keys = _egress_keys(spec)
     workloads = {(w.pod_namespace, w.name): i for i, w in enumerate(spec.workloads)}
     claims: dict[tuple[str, int], tuple[int, int]] = {}
     hosts: dict[str, tuple[int, int]] = {}
@@ -172,7 +175,7 @@ def plan_mesh_egress(
         if len(problems) > before:
             # Already reported as a claim conflict; indexing it would report each host again (IST0109).
             continue
-        plans[e.name] = plan
+        plans[keys[i]] = plan
         if e.workload_spec.create_namespace and e.namespace not in namespaces:
             namespaces[e.namespace] = render_namespace(e.namespace)
     sidecars = render_sidecars([r for p in plans.values() for r in p.objects.lockdown])
@@ -186,11 +189,15 @@ def check_mesh_egress(
     of other VirtualServices for the same host, IST0109; conflicting Gateways, IST0145)."""
     errors: list[Problem] = []
     warnings: list[Problem] = []
-    position = {e.name: i for i, e in enumerate(spec.egress_gateways)}
-    for name, p in plans.items():
+    position = {key: i for i, key in enumerate(_egress_keys(spec))}
+    for key, p in plans.items():
         diags = index.check([p.objects.gateway])
         diags.extend(index.check(p.objects.virtual_services))
-        e, w = object_problems(f"egressGateways[{position[name]}]", diags)
+        e, w = object_problems(f"egressGateways[{position[key]}]", diags)
         errors.extend(e)
         warnings.extend(w)
     return errors, warnings
+
+
+def _egress_keys(spec: MeshSpec) -> list[str]:
+    return item_keys([(e.namespace, e.name) for e in spec.egress_gateways])

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from ..analysis.diagnostics import Diagnostic, Level
 from ..analysis.index import MeshIndex
@@ -23,8 +23,9 @@ from ..render.namespace import render_namespace
 from ..render.virtual_service import render_virtual_service
 from ..render.workload import render_workload
 from ..spec.hardening import workload_warnings
-from ..spec.mesh import MeshSpec
-from ..spec.partial import parse_partial, unknown_workload
+from ..spec.mesh import CONFIG_KEYS, MeshSpec
+from ..spec.names import Ident, item_keys, resolve_workload
+from ..spec.partial import duplicate_names, parse_partial
 from ..spec.resources import GatewaySpec
 from ..spec.workload import WorkloadSpec
 from .credentials import names_credential, uses_credential
@@ -76,7 +77,8 @@ def plan_config(
     try:
         plan = plan_mesh(spec, base_dir=base_dir, files=files)
     except ConfigError as err:
-        found.extend(partial.in_config_terms(err.problems))
+        # Name clashes (MGW0101) are also found while parsing: report each once.
+        found.extend(p for p in partial.in_config_terms(err.problems) if p not in partial.problems)
     if found:
         raise ConfigError(found)
     return spec, plan
@@ -94,52 +96,58 @@ def plan_mesh(spec: MeshSpec, *, base_dir: Path | None = None, files: PemSource 
     address_plan = plan_addresses(spec)
     spec = address_plan.spec
     problems.extend(address_plan.errors)
+    # Everything is keyed by (namespace, name), as Kubernetes keys objects of one kind: two items
+    # that share a name in different namespaces are each planned and checked (spec/names.py).
+    problems.extend(duplicate_names(dict(spec), {key: range(len(v)) for key, v in _config_fields(spec)}))
     paths: dict[tuple[str, str, str], str] = {}
-    workloads = {w.name: w for w in spec.workloads}
-    bound: dict[str, list[GatewaySpec]] = {w.name: [] for w in spec.workloads}
-    gateway_plans: dict[str, GatewayPlan] = {}
+    workload_ids: list[Ident] = [(w.pod_namespace, w.name) for w in spec.workloads]
+    bound: dict[Ident, list[tuple[Ident, GatewaySpec]]] = {k: [] for k in workload_ids}
+    gateway_plans: dict[Ident, GatewayPlan] = {}
+    gateway_workload: dict[Ident, Ident] = {}  # Gateway -> the workload whose pods serve it
+    gateway_index: dict[Ident, int] = {}
     failed: list[Manifest] = []
     for i, gw in enumerate(spec.gateways):
-        w = workloads.get(gw.workload)
-        if w is None:
-            problems.append(unknown_workload(i, gw.workload, list(workloads)))
+        found = resolve_workload(i, gw.workload, workload_ids)
+        if isinstance(found, Problem):
+            problems.append(found)
             continue
-        bound[w.name].append(gw)
+        w = spec.workloads[found]
+        key = (gw.namespace or w.pod_namespace, gw.name)
+        bound[workload_ids[found]].append((key, gw))
+        gateway_workload[key] = workload_ids[found]
+        gateway_index.setdefault(key, i)
         try:
             gplan = plan_gateway(gw, w, files=files, prefix=f"gateways[{i}]")
         except ConfigError as err:
             problems.extend(err.problems)
             # Still index the Gateway, so routes bound to it are checked and not reported as
             # referring to a missing Gateway on top of the real problem.
-            failed.append(render_gateway(gw, gw.namespace or w.pod_namespace, w.selector_labels, {}))
+            failed.append(render_gateway(gw, key[0], w.selector_labels, {}))
             continue
-        gateway_plans[gw.name] = gplan
+        gateway_plans[key] = gplan
         paths[("Gateway", gplan.namespace, gw.name)] = f"gateways[{i}]"
 
-    _share_peer_authentications(gateway_plans, spec, problems)
+    _share_peer_authentications(gateway_plans, gateway_index, problems)
+    problems.extend(_shared_name_credentials(gateway_plans, gateway_index))
     for gp in gateway_plans.values():
         # Hosts the program routes itself are bound to the routes' namespaces (render/host_binding.py).
         ref = (gp.namespace, gp.spec.name)
         routes = [(v.namespace, v.hosts) for v in spec.virtual_services if ref in v.gateway_refs()]
         gp.manifest = bind_hosts_to_routes(gp.manifest, routes)
     namespaces: dict[str, Manifest] = {}
-    workload_plans: dict[str, WorkloadPlan] = {}
+    workload_plans: dict[Ident, WorkloadPlan] = {}
     # A DestinationRule credential (client certificate to a backend) is served to whichever
     # gateway pods route there, so any of them keeps every workload's Role.
     dr_credentials = any(
         names_credential(render_destination_rule(d).get("spec")) for d in spec.destination_rules
     )
-    gateway_workload = {
-        (g.namespace or workloads[g.workload].pod_namespace, g.name): g.workload
-        for g in spec.gateways
-        if g.workload in workloads
-    }
     lb_warnings: list[Problem] = []
     backends = route_backends([render_virtual_service(v) for v in spec.virtual_services], gateway_workload)
-    for i, w in enumerate(spec.workloads):
+    for i, (wkey, w) in enumerate(zip(workload_ids, spec.workloads, strict=True)):
+        on_w = [g for _, g in bound[wkey]]
         # IP rules of the Gateways on the workload shape its Service and NetworkPolicy.
-        w = workload_with_firewall(w, bound[w.name])
-        ports = service_ports(bound[w.name])
+        w = workload_with_firewall(w, on_w)
+        ports = service_ports(on_w)
         if not w.is_external and not ports and not w.service.extra_ports:
             problems.append(
                 Problem(
@@ -149,11 +157,11 @@ def plan_mesh(spec: MeshSpec, *, base_dir: Path | None = None, files: PemSource 
                     "MGW0120",
                 )
             )
-        reads = dr_credentials or any(map(uses_credential, bound[w.name]))
+        reads = dr_credentials or any(map(uses_credential, on_w))
         lb_warnings.extend(
             Problem(sub_path(f"workloads[{i}]", sub), m, c) for sub, m, c in workload_warnings(w)
         )
-        routed = backends.get(w.name)
+        routed = backends.get(wkey)
         if routed is not None and w.network_policy.enabled and not w.is_external:
             problems.extend(_external_backend_problems(w, i, routed.external))
         to = sorted(routed.namespaces) if routed else []
@@ -162,10 +170,8 @@ def plan_mesh(spec: MeshSpec, *, base_dir: Path | None = None, files: PemSource 
             problems.append(Problem(f"workloads[{i}].{sub}", msg, "MGW0157"))
         if not w.is_external and w.create_namespace and w.namespace not in namespaces:
             namespaces[w.namespace] = render_namespace(w.namespace)
-        creds = [
-            c for g in bound[w.name] if g.name in gateway_plans for c in gateway_plans[g.name].credentials
-        ]
-        workload_plans[w.name] = WorkloadPlan(w, ports, manifests, creds, reads, to)
+        creds = [c for g, _ in bound[wkey] if g in gateway_plans for c in gateway_plans[g].credentials]
+        workload_plans[wkey] = WorkloadPlan(w, ports, manifests, creds, reads, to)
         for m in manifests:
             paths[(m["kind"], m["metadata"].get("namespace", ""), m["metadata"]["name"])] = f"workloads[{i}]"
 
@@ -181,7 +187,16 @@ def plan_mesh(spec: MeshSpec, *, base_dir: Path | None = None, files: PemSource 
         paths[("VirtualService", vs.namespace, vs.name)] = f"virtualServices[{i}]"
 
     egress, sidecars = plan_mesh_egress(spec, namespaces, problems, files=files)
-    plan = MeshPlan(list(namespaces.values()), workload_plans, gateway_plans, drs, vss, [], egress, sidecars)
+    plan = MeshPlan(
+        list(namespaces.values()),
+        _by_key(workload_plans),
+        _by_key(gateway_plans),
+        drs,
+        vss,
+        [],
+        egress,
+        sidecars,
+    )
     free_form = [m for _, m in drs]
     free_form += [m for wp in workload_plans.values() if has_free_form(wp.spec) for m in wp.manifests]
     free_form += [g.manifest for g in gateway_plans.values() if g.spec.overrides]
@@ -238,14 +253,13 @@ def _external_backend_problems(w: WorkloadSpec, index: int, external: Mapping[st
 
 
 def _share_peer_authentications(
-    gateway_plans: Mapping[str, GatewayPlan], spec: MeshSpec, problems: list[Problem]
+    gateway_plans: Mapping[Ident, GatewayPlan], position: Mapping[Ident, int], problems: list[Problem]
 ) -> None:
     """Keep one PeerAuthentication per namespace when several Gateways name it (the first
     Gateway's, in config order; the others drop theirs), and refuse different modes for one
     namespace (MGW0153)."""
-    position = {g.name: i for i, g in enumerate(spec.gateways)}
     first: dict[str, tuple[str, str]] = {}  # namespace -> (mode, gateway)
-    for name, gp in gateway_plans.items():
+    for key, gp in gateway_plans.items():
         keep: list[Manifest] = []
         for m in gp.extras:
             if m["kind"] != "PeerAuthentication":
@@ -254,12 +268,12 @@ def _share_peer_authentications(
             ns, mode = m["metadata"]["namespace"], m["spec"]["mtls"]["mode"]
             prev = first.get(ns)
             if prev is None:
-                first[ns] = (mode, name)
+                first[ns] = (mode, "/".join(key))
                 keep.append(m)
             elif prev[0] != mode:
                 problems.append(
                     Problem(
-                        f"gateways[{position[name]}].authentication.peerAuthentication.mode",
+                        f"gateways[{position[key]}].authentication.peerAuthentication.mode",
                         f"namespace {show(ns)} gets mode {prev[0]} from gateway {show(prev[1])}; one "
                         f"namespace "
                         "has one namespace-wide PeerAuthentication: use the same mode",
@@ -267,6 +281,46 @@ def _share_peer_authentications(
                     )
                 )
         gp.extras = keep
+
+
+def _shared_name_credentials(
+    gateway_plans: Mapping[Ident, GatewayPlan], position: Mapping[Ident, int]
+) -> list[Problem]:
+    """MGW0101: two Gateways of one name (in different namespaces, on workloads in one namespace)
+    that would make one Secret: a credential's default name comes from the Gateway's name and
+    port, and it lives in the pods' namespace, so the second would overwrite the first's
+    certificate."""
+    out: list[Problem] = []
+    first: dict[tuple[str, str, str], tuple[Ident, int]] = {}
+    for key, gp in gateway_plans.items():
+        for c in gp.credentials:
+            ident = (c.kind, c.namespace, c.name)
+            prev = first.setdefault(ident, (key, c.server_index))
+            if prev[0] != key and prev[0][1] == key[1]:
+                out.append(
+                    Problem(
+                        f"gateways[{position[key]}].servers[{c.server_index}].tls",
+                        f"its {c.kind} {c.namespace}/{c.name} is also made for gateways[{position[prev[0]]}]"
+                        f".servers[{prev[1]}] (Gateway {'/'.join(prev[0])}), whose pods run in the same "
+                        "namespace; one would overwrite the other's certificate: set tls.credentialName "
+                        "on one of them",
+                        "MGW0101",
+                    )
+                )
+    return out
+
+
+def _config_fields(spec: MeshSpec) -> list[tuple[str, list[Any]]]:
+    """(config key, items) of each list of ``spec``."""
+    return [(key, getattr(spec, field)) for key, field in CONFIG_KEYS.items()]
+
+
+_T = TypeVar("_T")
+
+
+def _by_key(items: Mapping[Ident, _T]) -> dict[str, _T]:
+    """``items`` keyed as the plan's maps are: by bare name where unique, else ``namespace/name``."""
+    return dict(zip(item_keys(list(items)), items.values(), strict=True))
 
 
 def declare_external(index: MeshIndex, spec: MeshSpec) -> MeshIndex:

@@ -10,11 +10,12 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 __all__ = ["Backends", "destination_hosts", "route_backends"]
 
 _CLUSTER_SUFFIX = ".svc.cluster.local"
+_W = TypeVar("_W")
 
 
 @dataclass
@@ -63,18 +64,18 @@ def _namespace_of(host: str, vs_namespace: str) -> str | None:
 
 def route_backends(
     virtual_services: Iterable[Mapping[str, Any]],
-    gateway_workload: Mapping[tuple[str, str], str],
-) -> dict[str, Backends]:
-    """The destinations of the routes, per workload name.
+    gateway_workload: Mapping[tuple[str, str], _W],
+) -> dict[_W, Backends]:
+    """The destinations of the routes, per workload.
 
     Args:
         virtual_services: Rendered VirtualServices.
-        gateway_workload: (namespace, name) of each Gateway -> the name of its workload.
+        gateway_workload: (namespace, name) of each Gateway -> its workload's key.
 
     Returns:
-        Workload name -> its :class:`Backends`; a workload no route reaches is absent.
+        Workload key -> its :class:`Backends`; a workload no route reaches is absent.
     """
-    out: dict[str, Backends] = {}
+    out: dict[_W, Backends] = {}
     for vs in virtual_services:
         meta, spec = vs.get("metadata", {}), vs.get("spec", {})
         ns = str(meta.get("namespace", ""))
@@ -84,7 +85,7 @@ def route_backends(
             key = (gw_ns, name) if sep else (ns, gw_ns)
             if key in gateway_workload:
                 workloads.append(gateway_workload[key])
-        for w in sorted(set(workloads)):
+        for w in dict.fromkeys(workloads):
             b = out.setdefault(w, Backends())
             for host in destination_hosts(spec):
                 target = _namespace_of(host, ns)

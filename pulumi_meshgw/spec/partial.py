@@ -31,10 +31,18 @@ from ._base import SpecModel, parse
 from .addressing import AddressPoolSpec
 from .egress import EgressGatewaySpec
 from .external import ExternalObject
+from .names import Ident, matching, resolve_workload, split_ref, unknown_workload
 from .resources import DestinationRuleSpec, GatewaySpec, VirtualServiceSpec
 from .workload import WorkloadSpec
 
-__all__ = ["CONFIG_KEYS", "ITEM_MODELS", "PartialMesh", "parse_partial", "unknown_workload"]
+__all__ = [
+    "CONFIG_KEYS",
+    "ITEM_MODELS",
+    "PartialMesh",
+    "duplicate_names",
+    "parse_partial",
+    "unknown_workload",
+]
 
 CONFIG_KEYS: dict[str, str] = {
     "workloads": "workloads",
@@ -99,17 +107,6 @@ class PartialMesh:
         return [p for p in out if (p.path, p.code) not in self.consequences]
 
 
-def unknown_workload(index: int, name: str, declared: Sequence[str]) -> Problem:
-    """IST0101 at ``gateways[index].workload``: it names a workload ``meshgw:workloads`` lacks."""
-    known = f"declared: {', '.join(sorted(declared))}" if declared else "it declares none"
-    return Problem(
-        f"gateways[{index}].workload",
-        f"workload {show(name)} is not declared in meshgw:workloads ({known}); declare it there, or "
-        "name a declared one",
-        "IST0101",
-    )
-
-
 def parse_partial(values: Mapping[str, Any]) -> PartialMesh:
     """Parse every item of a mesh config, keeping the ones that parsed and that the cross-object
     checks can be run on without a missing item showing up as a mistake of its own.
@@ -158,19 +155,28 @@ def parse_partial(values: Mapping[str, Any]) -> PartialMesh:
         kept = [i for i in sorted(parsed.get(key, {})) if (key, i) not in left_out]
         partial.positions[key] = kept
         partial.fields[name] = [parsed[key][i] for i in kept]
-    problems.extend(_duplicate_names(partial))
+    problems.extend(duplicate_names(partial.fields, partial.positions))
     return partial
 
 
 def _failed_gateway_references(raw: Mapping[str, list[Any]], failed: set[tuple[str, int]]) -> list[Problem]:
-    declared = [n for n in map(_name, raw.get("workloads", [])) if isinstance(n, str)]
+    workloads = raw.get("workloads", [])
+    if any(n is _UNKNOWN for n in map(_name, workloads)):
+        return []  # a workload whose name cannot be read may be the one named
+    declared = [_raw_workload_ident(w) for w in workloads]
     out = []
     for i, item in enumerate(raw.get("gateways", [])):
         workload = _field(item, "workload")
-        if ("gateways", i) in failed and isinstance(workload, str) and workload not in declared:
-            if not any(n is _UNKNOWN for n in map(_name, raw.get("workloads", []))):
-                out.append(unknown_workload(i, workload, declared))
+        if ("gateways", i) in failed and isinstance(workload, str) and not matching(workload, declared):
+            out.append(unknown_workload(i, workload, declared))
     return out
+
+
+def _raw_workload_ident(item: Any) -> Ident:
+    """(namespace, name) of a workload item as written, with the model's defaults."""
+    external = _field(item, "external")
+    namespace = _field(external, "namespace") if isinstance(external, Mapping) else _field(item, "namespace")
+    return (namespace if isinstance(namespace, str) else "istio-ingress", str(_field(item, "name")))
 
 
 def _dependents(raw: Mapping[str, list[Any]], failed: set[tuple[str, int]]) -> set[tuple[str, int]]:
@@ -203,8 +209,9 @@ def _dependents(raw: Mapping[str, list[Any]], failed: set[tuple[str, int]]) -> s
 def _unbound_by_left_out(raw: Mapping[str, list[Any]], out: set[tuple[str, int]]) -> set[tuple[str, str]]:
     """MGW0120 (a workload no Gateway binds) of each workload a left-out Gateway names (or may
     name, its ``workload`` unreadable): the Gateway is missing, not the binding."""
-    named = [_field(raw["gateways"][j], "workload") for (k, j) in out if k == "gateways"]
-    unreadable = any(not isinstance(n, str) for n in named)
+    refs = [_field(raw["gateways"][j], "workload") for (k, j) in out if k == "gateways"]
+    unreadable = any(not isinstance(n, str) for n in refs)
+    named = [split_ref(n)[1] for n in refs if isinstance(n, str)]
     return {
         (f"workloads[{i}]", "MGW0120")
         for i, w in enumerate(raw.get("workloads", []))
@@ -229,7 +236,7 @@ def _host_label(item: Any) -> Any:
 def _gateway_workload(item: Any) -> Iterator[str]:
     ref = _field(item, "workload")
     if isinstance(ref, str):
-        yield ref
+        yield split_ref(ref)[1]  # by name: a left-out workload of that name may be the one meant
 
 
 def _workload_pool(item: Any) -> Iterator[str]:
@@ -302,26 +309,51 @@ def _mentions(item: Any, names: Sequence[set[str]]) -> bool:
     return False
 
 
-def _duplicate_names(partial: PartialMesh) -> list[Problem]:
-    """Names that become Kubernetes objects must not collide (MGW0101), at config positions."""
+def duplicate_names(
+    fields: Mapping[str, Sequence[Any]], positions: Mapping[str, Sequence[int]]
+) -> list[Problem]:
+    """MGW0101 for two items of one list with one identity, at config positions.
+
+    The identity of an item that becomes a namespaced Kubernetes object is (namespace, name), as
+    Kubernetes keys objects of one kind (:mod:`.names`); a Gateway's namespace defaults to its
+    workload's, so a Gateway whose workload does not resolve (reported on its own) is left out.
+    ``addressPools`` are no Kubernetes objects: their names are unique in the stack.
+
+    Args:
+        fields: MeshSpec field name -> its items (:attr:`PartialMesh.fields`, or a MeshSpec's).
+        positions: Config key -> the config index of each item (identity for a whole MeshSpec).
+    """
+    workloads: list[Ident] = [(w.pod_namespace, w.name) for w in fields.get("workloads", [])]
+
+    def gateway(g: GatewaySpec) -> Ident | None:
+        if g.namespace is not None:
+            return g.namespace, g.name
+        found = resolve_workload(0, g.workload, workloads)
+        return None if isinstance(found, Problem) else (workloads[found][0], g.name)
+
     problems: list[Problem] = []
-    idents: dict[str, Callable[[Any], Any]] = {
-        "workloads": lambda w: w.name,
-        "gateways": lambda g: g.name,
-        "virtualServices": lambda v: f"{v.namespace}/{v.name}",
-        "destinationRules": lambda d: f"{d.namespace}/{d.name}",
-        "egressGateways": lambda e: e.name,
+    idents: dict[str, Callable[[Any], Ident | str | None]] = {
+        "workloads": lambda w: (w.pod_namespace, w.name),
+        "gateways": gateway,
+        "virtualServices": lambda v: (v.namespace, v.name),
+        "destinationRules": lambda d: (d.namespace, d.name),
+        "egressGateways": lambda e: (e.namespace, e.name),
         "addressPools": lambda p: p.name,
     }
     for key, ident in idents.items():
-        seen: dict[Any, int] = {}
-        for i, item in zip(partial.positions[key], partial.fields[CONFIG_KEYS[key]], strict=True):
+        seen: dict[Ident | str, int] = {}
+        for i, item in zip(positions.get(key, []), fields.get(CONFIG_KEYS[key], []), strict=True):
             k = ident(item)
+            if k is None:
+                continue
             if k in seen:
+                scope = "names must be unique" if isinstance(k, str) else "names must be unique per namespace"
                 problems.append(
                     Problem(
                         f"{key}[{i}].name",
-                        f"{show(k)} is already declared by {key}[{seen[k]}]; names must be unique",
+                        f"{show(k if isinstance(k, str) else '/'.join(k))} is already declared by "
+                        f"{key}[{seen[k]}]; {scope}: rename one"
+                        + ("" if isinstance(k, str) else " or move it to another namespace"),
                         "MGW0101",
                     )
                 )

@@ -25,6 +25,19 @@ Every stack config key is a list of items under the `meshgw` namespace. Field na
 (Python callers may also use snake_case). Unknown fields are errors. Types in Istio's vocabulary
 (`Server`, `HTTPRoute`, ...) mirror the Istio API reference field by field.
 
+Names are unique per kind and namespace, as Kubernetes requires of its objects: two `workloads`,
+`gateways`, `egressGateways`, `virtualServices` or `destinationRules` may share a name in
+different namespaces; twice in one namespace is MGW0101. `addressPools` are not Kubernetes
+objects, so their names are unique in the stack. A Gateway's `workload` is `name` or
+`namespace/name`: a bare name that matches exactly one workload means that one (so configs with
+unique names mean what they always did); one that matches workloads in several namespaces is
+MGW0103, which names the candidates, never a silent pick. Where items are keyed by name (the
+`Mesh` component's attributes and outputs, its children's Pulumi names, the plan's maps), the key
+is the bare name when it is unique in its list and `namespace/name` for every item of a shared
+name; `serviceFqdns` counts workloads and egress gateways together. Two workloads of one name
+get the same selector labels, which Istio matches across namespaces, so each one's Gateways also
+select the other's pods: the analysis reports what that breaks (IST0162, IST0101), as Istio would.
+
 | Key | Item type |
 |---|---|
 """

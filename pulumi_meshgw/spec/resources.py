@@ -46,7 +46,9 @@ class GatewaySpec(SpecModel):
     name: str
     """The Gateway's name: a DNS-1123 label (Istio rejects dots)."""
     workload: str
-    """Name of the workload (an item of ``meshgw:workloads``) whose pods serve this Gateway."""
+    """The workload (an item of ``meshgw:workloads``) whose pods serve this Gateway: ``name``, or
+    ``namespace/name`` where workloads in several namespaces share the name (MGW0103 otherwise;
+    see :mod:`pulumi_meshgw.spec.names`)."""
     namespace: str | None = None
     """Default: the workload's namespace."""
     servers: list[Server] = Field(min_length=1)
