@@ -224,6 +224,9 @@ class MeshIndex:
         self.scoped_hosts: dict[str, set[str]] = defaultdict(set)
         self.scoped_wildcards: list[tuple[str, str]] = []
         self.service_namespaces: dict[str, set[str]] = defaultdict(set)
+        self.pods_given = False
+        """Whether the input carries Pods (a cluster dump): then, as with ``hosts_complete``, the
+        pods a DestinationRule subset selects are all there (IST0173)."""
         self.hosts_complete = False
         """Whether every destination host is in the index (``meshgw check``): then a host that
         does not resolve is IST0101, as in ``istioctl analyze``. A program's index is not complete
@@ -406,6 +409,7 @@ class MeshIndex:
             template_meta = mapping(mapping(spec.get("template")).get("metadata"))
             self._set_workload(WorkloadInfo(ns, name, labels(template_meta.get("labels")), True))
         elif kind == "Pod" and not group:
+            self.pods_given = True
             self._set_workload(
                 WorkloadInfo(ns, name, labels(mapping(obj.get("metadata")).get("labels")), True)
             )
