@@ -86,6 +86,7 @@ class RuleIndex:
         self._raw: dict[tuple[str, str], list[Manifest]] = defaultdict(list)  # (host, ns) -> rules
         self._cache: dict[tuple[str, str], list[RuleInfo]] = {}
         self._wildcards: dict[str, set[str]] = defaultdict(set)  # ns -> wildcard hosts
+        self._namespaces: dict[str, set[str]] = defaultdict(set)  # host -> namespaces with rules
         # (host, ns) -> (matchLabels, rule) of the rules with a workload selector
         self._selected: dict[tuple[str, str], list[tuple[dict[str, str], Manifest]]] = defaultdict(list)
 
@@ -102,6 +103,7 @@ class RuleIndex:
             self._selected[(full, ns)].append((selector, obj))
             return
         self._raw[(full, ns)].append(obj)
+        self._namespaces[full].add(ns)
         self._cache.pop((full, ns), None)
         if full.startswith("*"):
             self._wildcards[ns].add(full)
@@ -130,7 +132,7 @@ class RuleIndex:
 
     def all_for(self, host: str) -> list[RuleInfo]:
         """Every rule for ``host`` exactly, in any namespace."""
-        return [r for (h, ns) in sorted(self._raw) if h == host for r in self.in_namespace(h, ns)]
+        return [r for ns in sorted(self._namespaces.get(host, ())) for r in self.in_namespace(host, ns)]
 
     def _match(self, host: str, ns: str, keep: Callable[[RuleInfo], bool]) -> list[RuleInfo]:
         """``MostSpecificHostMatch`` over the rules of ``ns`` that ``keep`` admits to the index."""
