@@ -382,6 +382,44 @@ def _subset_defined(b: _Builder) -> None:
     b.route(gateways=[b.gw_ref()], dest={**b.fqdn_dest(), "subset": "v1"})
 
 
+def _subset_selects_no_pods(b: _Builder) -> None:
+    # Labels of this configuration only: Istio matches subsets against the pods of every namespace.
+    b.base()
+    version = f"{b.ident}-v1"
+    b.add(
+        {
+            "apiVersion": "v1",
+            "kind": "Pod",
+            "metadata": {
+                "name": "shop-v1",
+                "namespace": b.shop,
+                "labels": {"app": "shop", "version": version},
+            },
+            "spec": {"containers": [{"name": "shop", "image": "shop:1"}]},
+        }
+    )
+    subsets = [
+        {"name": "v1", "labels": {"version": version}},
+        {"name": "v2", "labels": {"version": f"{b.ident}-v2"}},
+    ]
+    b.destination_rule(subsets=subsets[: b.rng.choice((1, 2))])
+    if len(b.objects[-1]["spec"]["subsets"]) == 2:
+        b.expect("IST0173", "DestinationRule", b.shop, "shop")
+
+
+def _destination_rule_host_unknown(b: _Builder) -> None:
+    # The short host resolves in the rule's namespace; the Service lives in another one.
+    b.app_service()
+    short = b.rng.choice((True, False))
+    host = "shop" if short else f"shop.{b.shop}.svc.cluster.local"
+    ns = b.other if short else b.shop
+    meta = {"name": "shop", "namespace": ns}
+    body = {"host": host, "trafficPolicy": {"connectionPool": {"http": {"idleTimeout": "30s"}}}}
+    b.add({"apiVersion": NET, "kind": "DestinationRule", "metadata": meta, "spec": body})
+    if short:
+        b.expect("IST0174", "DestinationRule", ns, "shop")
+
+
 def _origination_without_ca(b: _Builder) -> None:
     b.app_service()
     b.destination_rule(trafficPolicy={"tls": {"mode": "SIMPLE"}})
@@ -486,6 +524,8 @@ CASES: dict[str, Case] = {
     "mesh-host-twice-disjoint-export": _mesh_host_twice_disjoint_export,
     "subset-undefined": _subset_undefined,
     "subset-defined": _subset_defined,
+    "subset-selects-no-pods": _subset_selects_no_pods,
+    "destination-rule-host-unknown": _destination_rule_host_unknown,
     "origination-without-ca": _origination_without_ca,
     "tcp-entry-without-addresses": _tcp_entry_without_addresses,
     "gateway-port-not-on-service": _gateway_port_not_on_service,

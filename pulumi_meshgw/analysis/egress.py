@@ -32,13 +32,16 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from ..errors import show
+from ._access import mapping
 from .diagnostics import Diagnostic, Level
-from .hosts import fqdn, split_scoped_host
+from .hosts import fqdn, service_of, split_scoped_host
+from .rule_lookup import ROOT_NAMESPACE, RuleIndex, RuleInfo, visible
 
 __all__ = ["check_egress_consistency"]
 
 Manifest = Mapping[str, Any]
 _Key = tuple[str, str, str]
+_WORKLOADS = frozenset({"Deployment", "StatefulSet", "DaemonSet", "ReplicaSet"})
 
 
 def _key(obj: Manifest) -> _Key:
@@ -65,8 +68,9 @@ class _Objects:
     def __init__(self, manifests: Iterable[Manifest]) -> None:
         self.gateways: dict[tuple[str, str], Manifest] = {}
         self.entries: dict[str, list[Manifest]] = defaultdict(list)  # host -> ServiceEntries
-        self.rules: dict[str, list[Manifest]] = defaultdict(list)  # FQDN host -> DestinationRules
+        self.rules = RuleIndex()  # DestinationRules, for the lookup path of each proxy
         self.routes: list[Manifest] = []
+        self.pods: list[tuple[str, Mapping[str, Any]]] = []  # (namespace, pod labels)
         for m in manifests:
             ns = _key(m)[1]
             spec = _spec(m)
@@ -75,10 +79,36 @@ class _Objects:
             elif _istio(m, "ServiceEntry"):
                 for h in spec.get("hosts") or []:
                     self.entries[str(h)].append(m)
-            elif _istio(m, "DestinationRule") and isinstance(spec.get("host"), str):
-                self.rules[fqdn(spec["host"], ns)].append(m)
+            elif _istio(m, "DestinationRule"):
+                self.rules.add(m)
             elif _istio(m, "VirtualService"):
                 self.routes.append(m)
+            elif m.get("kind") == "Pod":
+                self.pods.append((ns, mapping(mapping(m.get("metadata")).get("labels"))))
+            elif m.get("kind") in _WORKLOADS:
+                template = mapping(mapping(spec.get("template")).get("metadata"))
+                self.pods.append((ns, mapping(template.get("labels"))))
+
+    def rule(self, host: str, client: str, pod: Mapping[str, str] | None = None) -> RuleInfo | None:
+        """The DestinationRule proxies in ``client`` (with pod labels ``pod``, when known) use for
+        ``host`` (:mod:`.rule_lookup`)."""
+        svc = service_of(host)
+        homes = [svc[1]] if svc is not None else []
+        homes += [_key(se)[1] for se in self.entries.get(host, [])]
+        return self.rules.lookup(host, client, homes, pod)
+
+    def gateway_pods(self, gw: Manifest) -> tuple[str, dict[str, str]]:
+        """Where the gateway's pods run and their labels (what its proxies look rules up with):
+        the first workload its selector picks, else the Gateway's namespace and selector."""
+        selector = {str(k): str(v) for k, v in mapping(_spec(gw).get("selector")).items()}
+        found = sorted(
+            (ns, sorted(pod.items()))
+            for ns, pod in self.pods
+            if selector and all(pod.get(k) == v for k, v in selector.items())
+        )
+        if found:
+            return found[0][0], {str(k): str(v) for k, v in found[0][1]}
+        return _key(gw)[1], selector
 
     def entry_port(self, host: str, number: int) -> tuple[Manifest, Mapping[str, Any]] | None:
         for se in self.entries.get(host, []):
@@ -87,22 +117,44 @@ class _Objects:
                     return se, p
         return None
 
-    def subset_tls(self, host: str, subset: str, port: int) -> tuple[bool, Mapping[str, Any] | None]:
-        """(subset found, the TLS settings that apply to ``port`` in it)."""
-        for dr in self.rules.get(host, []):
-            for s in _spec(dr).get("subsets") or []:
-                if s.get("name") != subset:
-                    continue
-                policy = s.get("trafficPolicy") or _spec(dr).get("trafficPolicy") or {}
-                return True, _port_tls(policy, port)
-        return False, None
+    def subset_tls(
+        self, host: str, subset: str, port: int, client: str
+    ) -> tuple[RuleInfo | None, bool, Mapping[str, Any] | None]:
+        """(the rule proxies in ``client`` use for ``host``, whether it defines ``subset``, the TLS
+        settings that apply to ``port`` in it)."""
+        rule = self.rule(host, client)
+        body = rule.subset_specs.get(subset) if rule is not None else None
+        if rule is None or body is None:
+            return rule, False, None
+        policy = mapping(body.get("trafficPolicy")) or mapping(rule.spec.get("trafficPolicy"))
+        return rule, True, _port_tls(policy, port)
 
-    def origination(self, host: str, port: int) -> Mapping[str, Any] | None:
-        for dr in self.rules.get(host, []):
-            tls = _port_tls(_spec(dr).get("trafficPolicy") or {}, port)
-            if tls is not None and tls.get("mode") in ("SIMPLE", "MUTUAL"):
-                return tls
-        return None
+    def origination(
+        self, host: str, port: int, client: tuple[str, dict[str, str]]
+    ) -> tuple[RuleInfo | None, Mapping[str, Any] | None]:
+        """(the rule the gateway pods ``client`` (namespace, labels) use for ``host``, its TLS
+        origination on ``port``)."""
+        rule = self.rule(host, *client)
+        if rule is None:
+            return None, None
+        tls = _port_tls(mapping(rule.spec.get("trafficPolicy")), port)
+        return rule, tls if tls is not None and tls.get("mode") in ("SIMPLE", "MUTUAL") else None
+
+    def elsewhere(self, host: str, rule: RuleInfo | None) -> str:
+        """`` (it shadows ...)`` naming the other rules for ``host`` that a proxy does not use."""
+        others = sorted(
+            f"{k[1]}/{k[2]}"
+            for r in self.rules.all_for(host)
+            for k in r.merged
+            if rule is None or k not in rule.merged
+        )
+        if not others:
+            return ""
+        used = "no DestinationRule" if rule is None else f"DestinationRule {rule.key[1]}/{rule.key[2]}"
+        return (
+            f" (the proxies there use {used}, not {', '.join(others)}: a proxy takes its rule from its own "
+            f"namespace, then the host's, then {ROOT_NAMESPACE}, where exported to it, and never merges them)"
+        )
 
 
 def _port_tls(policy: Mapping[str, Any], port: int) -> Mapping[str, Any] | None:
@@ -203,6 +255,9 @@ def _check_route(
             for ref in m.get("gateways") or []:
                 if ref != "mesh" and isinstance(m.get("port"), int):
                     onward[(_qualified(str(ref), key[1]), m["port"])] = (block, i, rule)
+    # The sidecars that apply the mesh rules: the route's namespace and those it is exported to.
+    exported = visible(spec.get("exportTo"), key[1])
+    clients = [key[1], *sorted((exported or set()) - {key[1], "*"})]
     for (gns, gname), gw in gateways:
         ref = f"{gns}/{gname}"
         for block, expected in (("http", "http"), ("tls", "tcp")):
@@ -226,7 +281,9 @@ def _check_route(
                         )
                     )
                 for d, dest in enumerate(rule.get("route") or []):
-                    out.extend(_check_hop(objs, key, f"{path}.route[{d}].destination", dest, gw, sni, block))
+                    out.extend(
+                        _check_hop(objs, key, f"{path}.route[{d}].destination", dest, gw, sni, block, clients)
+                    )
                     gw_port = ((dest.get("destination") or {}).get("port") or {}).get("number")
                     nxt = onward.get((ref, gw_port)) if isinstance(gw_port, int) else None
                     if nxt is None or nxt[0] != expected:
@@ -240,7 +297,7 @@ def _check_route(
                             )
                         )
                     else:
-                        out.extend(_check_onward(objs, key, nxt, sni))
+                        out.extend(_check_onward(objs, key, nxt, sni, objs.gateway_pods(gw)))
     return out
 
 
@@ -252,6 +309,7 @@ def _check_hop(
     gw: Manifest,
     sni: str,
     block: str,
+    clients: list[str],
 ) -> list[Diagnostic]:
     out: list[Diagnostic] = []
     d = dest.get("destination") or {}
@@ -269,11 +327,18 @@ def _check_hop(
                 "hop and its SNI",
             )
         ]
-    found, tls = objs.subset_tls(host, str(subset), port)
+    # Each client namespace's view of the rules; the first that gets the hop wrong is reported.
+    views = [(c, *objs.subset_tls(host, str(subset), port, c)) for c in clients]
+    client, rule, found, tls = next((v for v in views if not _hop_ok(v[2], v[3], sni)), views[0])
+    shadow = objs.elsewhere(host, rule)
     if not found:
         out.append(
             _err(
-                key, "MGW0302", f"{path}.subset", f"subset {show(subset)} of {host} is in no DestinationRule"
+                key,
+                "MGW0302",
+                f"{path}.subset",
+                f"subset {show(subset)} of {host} is in no DestinationRule that proxies in namespace "
+                f"{client} use{shadow}",
             )
         )
     elif tls is None or tls.get("mode") != "ISTIO_MUTUAL":
@@ -284,8 +349,7 @@ def _check_hop(
                 "MGW0303",
                 f"{path}.subset",
                 f"subset {show(subset)} of {host} uses TLS mode {show(mode)} on port {port}; the hop to "
-                f"an egress "
-                "gateway must be ISTIO_MUTUAL (gateways get no auto-mTLS)",
+                f"an egress gateway must be ISTIO_MUTUAL (gateways get no auto-mTLS){shadow}",
             )
         )
     elif tls.get("sni") != sni:
@@ -295,8 +359,7 @@ def _check_hop(
                 "MGW0303",
                 f"{path}.subset",
                 f"subset {show(subset)} of {host} sends SNI {show(tls.get('sni'))} on port {port}, but "
-                f"the route "
-                f"is for {show(sni)}; the gateway picks the server by SNI",
+                f"the route is for {show(sni)}; the gateway picks the server by SNI{shadow}",
             )
         )
     srv = _server(gw, port, sni)
@@ -337,9 +400,19 @@ def _check_hop(
     return out
 
 
+def _hop_ok(found: bool, tls: Mapping[str, Any] | None, sni: str) -> bool:
+    return found and tls is not None and tls.get("mode") == "ISTIO_MUTUAL" and tls.get("sni") == sni
+
+
 def _check_onward(
-    objs: _Objects, key: _Key, rule: tuple[str, int, Mapping[str, Any]], host: str
+    objs: _Objects,
+    key: _Key,
+    rule: tuple[str, int, Mapping[str, Any]],
+    host: str,
+    client: tuple[str, dict[str, str]],
 ) -> list[Diagnostic]:
+    """The gateway rule's hop to the external host, as the gateway's proxies (in ``client``) see
+    it: their DestinationRule for the host decides the TLS origination."""
     block, i, body = rule
     out: list[Diagnostic] = []
     for d, dest in enumerate(body.get("route") or []):
@@ -359,15 +432,17 @@ def _check_onward(
             )
             continue
         proto = str(entry[1].get("protocol", "")).upper()
-        tls = objs.origination(dhost, port)
+        used, tls = objs.origination(fqdn(dhost, key[1]), port, client)
+        shadow = objs.elsewhere(fqdn(dhost, key[1]), used)
         if proto == "HTTPS" and block == "http" and tls is None:
             out.append(
                 _err(
                     key,
                     "MGW0306",
                     path,
-                    f"{dhost}:{port} is HTTPS but no DestinationRule originates TLS to it, so requests "
-                    "would leave in plain text to a TLS port",
+                    f"{dhost}:{port} is HTTPS but no DestinationRule that the gateway's proxies (namespace "
+                    f"{client[0]}) use originates TLS to it, so requests would leave in plain text to a TLS "
+                    f"port{shadow}",
                 )
             )
         elif proto != "HTTPS" and tls is not None:

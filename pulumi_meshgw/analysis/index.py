@@ -26,16 +26,25 @@ from ._access import Key, Manifest, api_group, integer, key_of, labels, mapping,
 from .diagnostics import Diagnostic
 from .hosts import CLUSTER_DOMAIN, fqdn, service_of, split_scoped_host
 from .hostset import HostSet
+from .rule_lookup import ROOT_NAMESPACE, RuleIndex, RuleInfo, visible
 
-__all__ = ["GatewayInfo", "HostInfo", "MeshIndex", "ServerInfo", "WorkloadInfo", "gateway_ref"]
+__all__ = [
+    "ROOT_NAMESPACE",
+    "GatewayInfo",
+    "HostInfo",
+    "MeshIndex",
+    "RuleInfo",
+    "ServerInfo",
+    "WorkloadInfo",
+    "gateway_ref",
+    "visible",
+]
 
 NsName = tuple[str, str]
 
 ISTIO_NETWORKING_GROUP = "networking.istio.io"
 ISTIO_SECURITY_GROUP = "security.istio.io"
 GATEWAY_API_GROUP = "gateway.networking.k8s.io"
-ROOT_NAMESPACE = "istio-system"
-"""Istio's default root namespace: policies there apply mesh-wide."""
 
 # Kinds whose pod template makes pods (a cluster dump holds them beside the Pods themselves).
 _WORKLOAD_KINDS = frozenset({"Deployment", "StatefulSet", "DaemonSet", "ReplicaSet"})
@@ -162,18 +171,6 @@ def service_port_protocol(port: Any) -> str:
     return "TCP" if integer(p.get("port")) in _WELL_KNOWN_TCP_PORTS else "UNSUPPORTED"
 
 
-@dataclass
-class RuleInfo:
-    """A DestinationRule (without a workload selector) as the lookup path reads it."""
-
-    key: Key
-    export_to: set[str] | None  # None: every namespace
-    subsets: set[str]
-
-    def visible_in(self, namespace: str) -> bool:
-        return self.export_to is None or namespace in self.export_to or namespace == self.key[1]
-
-
 def gateway_ref(ref: str, namespace: str) -> NsName:
     """(namespace, name) of a VirtualService ``gateways`` entry, as istiod resolves it: ``ns/name``,
     a bare ``name`` in the route's ``namespace``, or the legacy ``name.namespace[.svc...]``."""
@@ -192,14 +189,6 @@ def selects(selector: Mapping[str, str], pod_labels: Mapping[str, str]) -> bool:
 
 def _ns_of(value: str, own: str) -> str:
     return own if value == "." else value
-
-
-def visible(export_to: Any, own: str) -> set[str] | None:
-    """The namespaces an ``exportTo`` list makes an object visible in; None means all."""
-    if export_to is None:
-        return None
-    names = {_ns_of(e, own) for e in seq(export_to) if isinstance(e, str)}
-    return None if "*" in names else names
 
 
 class MeshIndex:
@@ -224,6 +213,9 @@ class MeshIndex:
         self.scoped_hosts: dict[str, set[str]] = defaultdict(set)
         self.scoped_wildcards: list[tuple[str, str]] = []
         self.service_namespaces: dict[str, set[str]] = defaultdict(set)
+        self.pods_given = False
+        """Whether the input carries Pods (a cluster dump): then, as with ``hosts_complete``, the
+        pods a DestinationRule subset selects are all there (IST0173)."""
         self.hosts_complete = False
         """Whether every destination host is in the index (``meshgw check``): then a host that
         does not resolve is IST0101, as in ``istioctl analyze``. A program's index is not complete
@@ -246,8 +238,8 @@ class MeshIndex:
         # exported to (None: everywhere)
         # VirtualServices by host (gateways merge the routes of every VirtualService for a host)
         self.route_hosts: HostSet[Manifest] = HostSet()
-        # FQDN host -> namespace -> the DestinationRule for it there (Istio picks one per namespace)
-        self.rules: dict[str, dict[str, RuleInfo]] = defaultdict(dict)
+        # DestinationRules without a workload selector, for the lookup path (rule_lookup.py)
+        self.rules = RuleIndex()
         self.mesh_hosts: dict[str, list[tuple[Key, set[str] | None]]] = {}
 
     # -- declaring -------------------------------------------------------------------------------
@@ -361,17 +353,11 @@ class MeshIndex:
         """The DestinationRule a proxy in namespace ``client`` uses for ``host`` (an FQDN): the
         client's own namespace first, then the host's namespace (a Service's, or the
         ServiceEntry's), then the root namespace, each only if exported to the client; never a
-        merge of several (``pilot/pkg/model/sidecar.go``, ``destinationRule`` lookup;
-        ``pilot/pkg/model/push_context.go``, ``getExportedDestinationRuleFromNamespace``)."""
-        by_ns = self.rules.get(host, {})
+        merge of several namespaces' (:class:`~.rule_lookup.RuleIndex`)."""
         svc = service_of(host)
         homes = [svc[1]] if svc is not None else []
         homes += [key_of(se)[1] for se in self.entries.get(host, [])]
-        for ns in (client, *homes, ROOT_NAMESPACE):
-            rule = by_ns.get(ns)
-            if rule is not None and rule.visible_in(client):
-                return rule
-        return None
+        return self.rules.lookup(host, client, homes)
 
     def resolves(self, namespace: str, export_to: Any, host: str) -> bool:
         """Whether a destination ``host`` of a route in ``namespace`` (exported to ``export_to``)
@@ -406,6 +392,7 @@ class MeshIndex:
             template_meta = mapping(mapping(spec.get("template")).get("metadata"))
             self._set_workload(WorkloadInfo(ns, name, labels(template_meta.get("labels")), True))
         elif kind == "Pod" and not group:
+            self.pods_given = True
             self._set_workload(
                 WorkloadInfo(ns, name, labels(mapping(obj.get("metadata")).get("labels")), True)
             )
@@ -442,9 +429,7 @@ class MeshIndex:
             if host:
                 names = {text(mapping(s).get("name")) for s in seq(spec.get("subsets"))}
                 self.subsets[fqdn(host, ns)].update(n for n in names if n)
-                if not mapping(spec.get("workloadSelector")):
-                    rule = RuleInfo(key, visible(spec.get("exportTo"), ns), {n for n in names if n})
-                    self.rules[fqdn(host, ns)][ns] = rule
+                self.rules.add(obj)
         elif kind == "ServiceEntry":
             ports = {p for p in (integer(mapping(x).get("number")) for x in seq(spec.get("ports"))) if p}
             for x in seq(spec.get("ports")):

@@ -1,6 +1,6 @@
 """The cross-object analyzers, one module per concern as Istio lays out
 ``pkg/config/analysis/analyzers/``: :mod:`.gateway`, :mod:`.virtualservice`, :mod:`.destinationrule`,
-:mod:`.serviceentry`, :mod:`.service`, :mod:`.authz`, :mod:`.injection`.
+:mod:`.subset`, :mod:`.serviceentry`, :mod:`.service`, :mod:`.authz`, :mod:`.injection`.
 
 Each module declares one :class:`~._base.Analyzer` (the kinds it reads, the kinds it reports on,
 the codes it may emit) and checks objects against one shared :class:`~..index.MeshIndex`, built
@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from functools import cache
 
-from . import authz, destinationrule, gateway, injection, service, serviceentry, virtualservice
+from . import authz, destinationrule, gateway, injection, service, serviceentry, subset, virtualservice
 from ._base import Analyzer, GroupKind
 
 __all__ = ["ANALYZERS", "Analyzer", "GroupKind", "analyzers_for"]
@@ -20,6 +20,7 @@ ANALYZERS: list[Analyzer] = [
     gateway.ANALYZER,
     virtualservice.ANALYZER,
     destinationrule.ANALYZER,
+    subset.ANALYZER,
     serviceentry.ANALYZER,
     service.ANALYZER,
     authz.ANALYZER,

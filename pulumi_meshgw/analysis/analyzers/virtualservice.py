@@ -467,7 +467,7 @@ def _check_subset_path(
         if rule is not None and subset in rule.subsets:
             continue
         holders = sorted(
-            f"{r.key[1]}/{r.key[2]}" for r in index.rules.get(full, {}).values() if subset in r.subsets
+            f"{k[1]}/{k[2]}" for r in index.rules.all_for(full) if subset in r.subsets for k in r.merged
         )
         if not holders:
             continue  # defined only by a declaration or a selector-scoped rule: nothing to compare
