@@ -97,6 +97,16 @@ def test_an_ambiguous_bare_reference_is_mgw0103_naming_the_candidates_and_the_fi
     ]
 
 
+def test_an_ambiguous_reference_is_the_only_problem_it_causes() -> None:
+    # The Gateway exists and so do the workloads: no IST0101 on the routes bound to it, and no
+    # MGW0120 on the workloads it may mean, on top of MGW0103.
+    found = problems(two_teams(edge_ref="public", first_ref="public"))
+    assert sorted({(p.path, p.code) for p in found}) == [
+        ("gateways[0].workload", "MGW0103"),
+        ("gateways[1].workload", "MGW0103"),
+    ]
+
+
 def test_a_namespaced_reference_to_no_workload_is_ist0101() -> None:
     found = problems(two_teams(edge_ref="other/public"))
     assert [(p.path, p.code) for p in found if p.code == "IST0101"][:1] == [

@@ -24,7 +24,7 @@ from ..render.virtual_service import render_virtual_service
 from ..render.workload import render_workload
 from ..spec.hardening import workload_warnings
 from ..spec.mesh import CONFIG_KEYS, MeshSpec
-from ..spec.names import Ident, item_keys, resolve_workload
+from ..spec.names import Ident, item_keys, matching, resolve_workload
 from ..spec.partial import duplicate_names, parse_partial
 from ..spec.resources import GatewaySpec
 from ..spec.workload import WorkloadSpec
@@ -106,10 +106,18 @@ def plan_mesh(spec: MeshSpec, *, base_dir: Path | None = None, files: PemSource 
     gateway_workload: dict[Ident, Ident] = {}  # Gateway -> the workload whose pods serve it
     gateway_index: dict[Ident, int] = {}
     failed: list[Manifest] = []
+    maybe: set[Ident] = set()  # workloads an unresolved Gateway reference may mean
+    unsure: set[Ident] = set()  # where a Gateway with an unresolved reference may be
     for i, gw in enumerate(spec.gateways):
         found = resolve_workload(i, gw.workload, workload_ids)
         if isinstance(found, Problem):
             problems.append(found)
+            # The Gateway exists; only its workload is unclear. Neither the workloads it may mean
+            # (MGW0120) nor the routes bound to where it may be (IST0101, IST0132) are reported on
+            # top of the real problem: those routes are left out of the cross-object checks.
+            candidates = matching(gw.workload, workload_ids)
+            maybe.update(workload_ids[j] for j in candidates)
+            unsure.update((gw.namespace or spec.workloads[j].pod_namespace, gw.name) for j in candidates)
             continue
         w = spec.workloads[found]
         key = (gw.namespace or w.pod_namespace, gw.name)
@@ -148,7 +156,7 @@ def plan_mesh(spec: MeshSpec, *, base_dir: Path | None = None, files: PemSource 
         # IP rules of the Gateways on the workload shape its Service and NetworkPolicy.
         w = workload_with_firewall(w, on_w)
         ports = service_ports(on_w)
-        if not w.is_external and not ports and not w.service.extra_ports:
+        if not w.is_external and not ports and not w.service.extra_ports and wkey not in maybe:
             problems.append(
                 Problem(
                     f"workloads[{i}]",
@@ -215,8 +223,9 @@ def plan_mesh(spec: MeshSpec, *, base_dir: Path | None = None, files: PemSource 
     for g in gateway_plans.values():
         diags.extend(index.check([g.manifest]))
     egress_errors, egress_warnings = check_mesh_egress(index, egress, spec)
-    for _, m in vss:
-        diags.extend(index.check([m]))
+    for vs, m in vss:
+        if unsure.isdisjoint(vs.gateway_refs()):
+            diags.extend(index.check([m]))
     errors, warnings = diagnostics_to_problems(diags, paths)
     _, infos = diagnostics_to_problems(
         [d for d in others if d.level is Level.INFO and (d.kind, d.namespace, d.name) in paths], paths
