@@ -102,7 +102,7 @@ def test_what_istio_accepts_is_no_error(kind: str, changes: dict[str, Any], path
     assert _levels(obj).get(path) in (None, Level.WARNING)
 
 
-# Istio's webhook rejects these (analysis/_webhook.py): each an error at the path Istio names.
+# Istio's webhook rejects these (analysis/webhook/): each an error at the path Istio names.
 MISSES = [
     ("VirtualService", {"exportTo": ["~"]}, "spec.exportTo[0]", "exportTo ~ (none) is not allowed"),
     ("VirtualService", {"exportTo": [".", "*"]}, "spec.exportTo", "both public (*) and non-public"),

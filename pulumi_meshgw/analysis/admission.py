@@ -31,7 +31,7 @@ fields on a PASSTHROUGH server, ``httpsRedirect`` on an HTTPS server, TLS 1.0/1.
 ``name.namespace`` gateway references are warnings, as in istiod; port names need not be DNS labels.
 
 Istio's webhook rules that the spec models do not carry, for every Istio kind (Sidecar,
-WorkloadEntry, the security and telemetry kinds too), are in :mod:`._webhook`; and where a model
+WorkloadEntry, the security and telemetry kinds too), are in :mod:`.webhook`; and where a model
 rule is stricter than istiod, :func:`_as_istio` makes it a warning. Both were found, and are held,
 by the admission differential against ``istioctl validate`` (``e2e/admission_diff.py``,
 docs/checks.md).
@@ -54,8 +54,8 @@ from ..spec._base import NestedProblems, describe_pydantic_error, dns_label, dns
 from ..spec.istio import DestinationRuleFields, Server, VirtualServiceFields, is_ip, validate_route_host
 from ..spec.resources import GatewaySpec, parse_gateway_ref
 from ._access import Manifest, api_group, key_of, mapping, seq, text
-from ._webhook import istio_dns1123_label, istio_wildcard_domain, webhook_rules
 from .diagnostics import Diagnostic, Level
+from .webhook import istio_dns1123_label, istio_wildcard_domain, webhook_rules
 
 __all__ = ["admission_diagnostics"]
 
