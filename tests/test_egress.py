@@ -931,3 +931,31 @@ def test_any_input_is_a_config_error_or_a_consistent_plan(destinations: list[dic
     ms = p.manifests()
     assert check_egress_consistency(ms) == []
     assert validate_manifests(ms) == []
+
+
+def test_a_stack_rule_that_keeps_the_subset_but_drops_istio_mutual_fails_at_preview() -> None:
+    # The client namespace's rule for the egress gateway Service shadows the rendered one for
+    # sidecars in payments (Istio's lookup: client namespace first); its subset sends plain text to
+    # a gateway that expects ISTIO_MUTUAL. Caught in the plan, not only by `meshgw check`.
+    hop = {
+        "name": "egress-hop",
+        "namespace": "payments",
+        "host": "egress.istio-egress.svc.cluster.local",
+        "subsets": [
+            {
+                "name": "api-stripe-com-443",
+                "labels": {"istio": "egress"},
+                "trafficPolicy": {"tls": {"mode": "DISABLE"}},
+            }
+        ],
+    }
+    config = {
+        "egressGateways": [egress(destinations=ALL_MODES["destinations"][:1])],
+        "destinationRules": [hop],
+    }
+    found = mesh_errors(config)
+    assert [p for p in found if "[MGW0303]" in p], found
+    config["destinationRules"][0]["subsets"][0]["trafficPolicy"] = {
+        "tls": {"mode": "ISTIO_MUTUAL", "sni": "api.stripe.com"}
+    }
+    mesh(config)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from ..analysis.egress import check_egress_consistency
@@ -183,16 +183,25 @@ def plan_mesh_egress(
 
 
 def check_mesh_egress(
-    index: MeshIndex, plans: Mapping[str, EgressPlan], spec: MeshSpec
+    index: MeshIndex, plans: Mapping[str, EgressPlan], spec: MeshSpec, rules: Sequence[Manifest] = ()
 ) -> tuple[list[Problem], list[Problem]]:
     """Check each egress gateway's Gateway and routes against everything else in the mesh (routes
-    of other VirtualServices for the same host, IST0109; conflicting Gateways, IST0145)."""
+    of other VirtualServices for the same host, IST0109; conflicting Gateways, IST0145), and its
+    TLS hops against the stack's own DestinationRules ``rules``: a rule in a client namespace is
+    the one those sidecars use for the egress gateway Service (Istio's lookup,
+    ``analysis/rule_lookup.py``), so one that drops ISTIO_MUTUAL there is MGW0302/MGW0303 here
+    too, not only in ``meshgw check``. Findings the egress gateway's own objects already gave
+    (:func:`plan_egress`) are not repeated."""
     errors: list[Problem] = []
     warnings: list[Problem] = []
     position = {key: i for i, key in enumerate(_egress_keys(spec))}
     for key, p in plans.items():
         diags = index.check([p.objects.gateway])
         diags.extend(index.check(p.objects.virtual_services))
+        if rules:
+            own = [*p.workload_manifests, *p.objects.manifests()]
+            before = set(check_egress_consistency(own))
+            diags.extend(d for d in check_egress_consistency([*own, *rules]) if d not in before)
         e, w = object_problems(f"egressGateways[{position[key]}]", diags)
         errors.extend(e)
         warnings.extend(w)

@@ -222,7 +222,7 @@ def plan_mesh(spec: MeshSpec, *, base_dir: Path | None = None, files: PemSource 
     diags.extend(check_policy_ports(index, plan.manifests()))
     for g in gateway_plans.values():
         diags.extend(index.check([g.manifest]))
-    egress_errors, egress_warnings = check_mesh_egress(index, egress, spec)
+    egress_errors, egress_warnings = check_mesh_egress(index, egress, spec, [m for _, m in drs])
     for vs, m in vss:
         if unsure.isdisjoint(vs.gateway_refs()):
             diags.extend(index.check([m]))
