@@ -959,3 +959,7 @@ def test_a_stack_rule_that_keeps_the_subset_but_drops_istio_mutual_fails_at_prev
         "tls": {"mode": "ISTIO_MUTUAL", "sni": "api.stripe.com"}
     }
     mesh(config)
+    # Without the subset: one finding at the route's subset (MGW0133), not a second one.
+    config["destinationRules"][0]["subsets"][0]["name"] = "other"
+    found = mesh_errors(config)
+    assert [p.rsplit(" [", 1)[1] for p in found] == ["MGW0133]"], found

@@ -191,7 +191,7 @@ def check_mesh_egress(
     the one those sidecars use for the egress gateway Service (Istio's lookup,
     ``analysis/rule_lookup.py``), so one that drops ISTIO_MUTUAL there is MGW0302/MGW0303 here
     too, not only in ``meshgw check``. Findings the egress gateway's own objects already gave
-    (:func:`plan_egress`) are not repeated."""
+    (:func:`plan_egress`), or that another check made at the same place, are not repeated."""
     errors: list[Problem] = []
     warnings: list[Problem] = []
     position = {key: i for i, key in enumerate(_egress_keys(spec))}
@@ -201,7 +201,13 @@ def check_mesh_egress(
         if rules:
             own = [*p.workload_manifests, *p.objects.manifests()]
             before = set(check_egress_consistency(own))
-            diags.extend(d for d in check_egress_consistency([*own, *rules]) if d not in before)
+            # One finding per place: a rule without the subset is already MGW0133 there.
+            seen = {(d.kind, d.namespace, d.name, d.path) for d in diags}
+            diags.extend(
+                d
+                for d in check_egress_consistency([*own, *rules])
+                if d not in before and (d.kind, d.namespace, d.name, d.path) not in seen
+            )
         e, w = object_problems(f"egressGateways[{position[key]}]", diags)
         errors.extend(e)
         warnings.extend(w)
