@@ -364,14 +364,14 @@ def test_mesh_component() -> None:
     ("value", "ok"),
     [
         ("203.0.113.0/24", True),
-        ("203.0.113.7/24", True),  # host bits: the API server accepts them (ParseCIDRSloppy)
+        ("203.0.113.7/24", False),  # host bits: refused, with the network address as the fix
         ("2001:db8::/32", True),
         ("203.0.113.7", False),  # a bare address: the API server refuses it
         ("203.0.113.0/33", False),
         ("office", False),
     ],
 )
-def test_load_balancer_source_ranges_are_checked_as_the_api_server_does(value: str, ok: bool) -> None:
+def test_load_balancer_source_ranges_are_cidrs_with_a_prefix(value: str, ok: bool) -> None:
     from tests.conftest import minimal_mesh, plan, problems
 
     config = minimal_mesh()
@@ -381,4 +381,17 @@ def test_load_balancer_source_ranges_are_checked_as_the_api_server_does(value: s
         return
     [(path, message, code)] = problems(config)
     assert (path, code) == ("workloads[0].service.loadBalancerSourceRanges[1]", "MGW0100")
-    assert f"{value!r} is not an IP range; the API server requires a CIDR" in message
+    assert message.startswith(f"{value!r} ")
+    assert "e.g. 203.0.113.0/24" in message or "write the network address: 203.0.113.0/24" in message
+
+
+@pytest.mark.parametrize("value", ["10.0.0.1", "garbage", "10.0.0.0/33"])
+def test_network_policy_egress_cidrs_are_cidrs_with_a_prefix(value: str) -> None:
+    # A NetworkPolicy ipBlock refuses a bare address (ValidateIPBlock); caught in the plan.
+    from tests.conftest import minimal_mesh, problems
+
+    config = minimal_mesh()
+    config["workloads"][0]["networkPolicy"] = {"egressCidrs": ["198.51.100.0/24", value]}
+    [(path, message, code)] = problems(config)
+    assert (path, code) == ("workloads[0].networkPolicy.egressCidrs[1]", "MGW0100")
+    assert message.startswith(f"{value!r} ")

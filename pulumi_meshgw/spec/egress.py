@@ -46,6 +46,7 @@ from ..errors import show
 from ._base import NestedProblems, SpecModel, dns_label, dns_subdomain, problems_from_validation_error
 from .addressing import NatLookup, parse_ip, parse_network
 from .istio import CertificateSource, is_ip, validate_route_host
+from .security import KubernetesCidr
 from .workload import Exposure, WorkloadSpec, reserved_namespace_problem
 
 __all__ = [
@@ -455,9 +456,10 @@ class EgressEnforcement(SpecModel):
     """Other namespaces whose services client pods call directly: imported by the Sidecar and
     allowed by the NetworkPolicy. ``*`` means every namespace. Default: none (only the client's own
     namespace)."""
-    allowed_cidrs: list[str] = Field(default_factory=list)
-    """Addresses outside the pod network that client pods may reach directly, e.g. NodeLocal
-    DNSCache (``169.254.20.10/32``) or a managed control plane. Default: none."""
+    allowed_cidrs: list[KubernetesCidr] = Field(default_factory=list)
+    """Addresses outside the pod network that client pods may reach directly, as CIDRs with a
+    prefix length (a NetworkPolicy ``ipBlock`` refuses a bare address), e.g. NodeLocal DNSCache
+    (``169.254.20.10/32``) or a managed control plane. Default: none."""
 
     @field_validator("istio_namespace")
     @classmethod
@@ -468,16 +470,6 @@ class EgressEnforcement(SpecModel):
     @classmethod
     def _mesh_ns(cls, v: list[str]) -> list[str]:
         return [n if n == "*" else dns_label(n, "namespace") for n in v]
-
-    @field_validator("allowed_cidrs")
-    @classmethod
-    def _cidrs(cls, v: list[str]) -> list[str]:
-        for cidr in v:
-            try:
-                ipaddress.ip_network(cidr, strict=True)
-            except ValueError as exc:
-                raise ValueError(f"{show(cidr)} is not a CIDR block: {exc}") from None
-        return v
 
 
 class EgressGatewaySpec(SpecModel):

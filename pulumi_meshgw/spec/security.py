@@ -126,6 +126,24 @@ Cidr = Annotated[str, AfterValidator(_cidr)]
 """A CIDR block or a single address, checked with :func:`parse_cidr`."""
 
 
+def _kubernetes_cidr(value: str) -> str:
+    if "/" not in value:
+        raise ValueError(
+            f"{show(value)} is not an IP range; Kubernetes requires a CIDR with a prefix length, "
+            "e.g. 203.0.113.0/24 (a single address is 203.0.113.7/32)"
+        )
+    parse_cidr(value)
+    return value
+
+
+KubernetesCidr = Annotated[str, AfterValidator(_kubernetes_cidr)]
+"""A CIDR where Kubernetes takes one (a Service's ``loadBalancerSourceRanges``, a NetworkPolicy's
+``ipBlock.cidr``), as its validation reads it (``ValidateService``, ``ValidateIPBlock``:
+``netutils.ParseCIDRSloppy``): a prefix length is required. Host bits, which Kubernetes reads as
+the network, are refused with the network address as the fix (:func:`parse_cidr`): ``10.0.0.1/8``
+is more often a typo than a way to write ``10.0.0.0/8``."""
+
+
 class FirewallHost(SpecModel):
     """IP rules for one host of the Gateway, on top of the gateway-wide ones."""
 

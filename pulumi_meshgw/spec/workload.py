@@ -8,18 +8,16 @@ so and why.
 
 from __future__ import annotations
 
-import ipaddress
 from enum import Enum
-from typing import Annotated, Any, Literal
+from typing import Any, Literal
 
-from pydantic import AfterValidator, Field, field_validator, model_validator
+from pydantic import Field, field_validator, model_validator
 
 from ..constants import ROOT_NAMESPACE, SYSTEM_NAMESPACES
-from ..errors import show
 from ._base import NestedProblems, SpecModel, dns_label, dns_subdomain
 from .addressing import AddressSpec
 from .quantity import parse_quantity
-from .security import WorkloadNetwork
+from .security import KubernetesCidr, WorkloadNetwork
 
 __all__ = [
     "Autoscaling",
@@ -61,30 +59,12 @@ class Cloud(str, Enum):
     NONE = "none"
 
 
-def _source_range(value: str) -> str:
-    if "/" in value:
-        try:
-            ipaddress.ip_network(value, strict=False)
-            return value
-        except ValueError:
-            pass
-    raise ValueError(
-        f"{show(value)} is not an IP range; the API server requires a CIDR with a prefix length, "
-        "e.g. 203.0.113.0/24 (a single address is 203.0.113.7/32)"
-    )
-
-
-LoadBalancerSourceRange = Annotated[str, AfterValidator(_source_range)]
-"""An entry of ``service.loadBalancerSourceRanges``, as Kubernetes' ``ValidateService`` reads it
-(``netutils.ParseCIDRSloppy``): a CIDR with a prefix length; host bits are allowed."""
-
-
 class ServiceSettings(SpecModel):
     """Service options beyond what ``exposure`` and ``cloud`` derive."""
 
     annotations: dict[str, str] = Field(default_factory=dict)
     """Extra annotations, merged over the derived ones. Default: none."""
-    load_balancer_source_ranges: list[LoadBalancerSourceRange] | None = None
+    load_balancer_source_ranges: list[KubernetesCidr] | None = None
     """CIDRs allowed to reach a LoadBalancer (``203.0.113.0/24``). Default: unset (no restriction
     at the load balancer). Each must be an IP range with a prefix length, as the API server
     requires (``ValidateService``: ``netutils.ParseCIDRSloppy``; a bare address is refused, host
@@ -192,8 +172,9 @@ class NetworkPolicySettings(SpecModel):
     """
 
     enabled: bool = True
-    egress_cidrs: list[str] = Field(default_factory=list)
-    """Extra destinations outside the cluster the gateway may reach. Default: none."""
+    egress_cidrs: list[KubernetesCidr] = Field(default_factory=list)
+    """Extra destinations outside the cluster the gateway may reach, as CIDRs with a prefix length
+    (``203.0.113.0/24``; a NetworkPolicy ``ipBlock`` refuses a bare address). Default: none."""
     metrics_namespaces: list[str] = Field(default_factory=list)
     """Namespaces allowed to scrape 15020/15090. Default: empty, meaning any namespace."""
 
