@@ -85,3 +85,20 @@ def test_go_durations(text: str, nanoseconds: int) -> None:
 @pytest.mark.parametrize("text", ["", "10", "1d", "1e3s", "2s ", " 2s", ".s", "s", "1.5", "+", "1h-2m"])
 def test_what_go_refuses(text: str) -> None:
     assert go_duration(text) is None
+
+
+@pytest.mark.parametrize("value", ["10sec", "0s", "-5s"])
+def test_a_bad_duration_in_a_route_of_the_config_fails_the_plan_at_its_config_path(value: str) -> None:
+    # The spec models pass route fields through to the CRD; its CEL rule on durations runs in the
+    # plan (so at preview), at the config path, not only in the analysis of the rendered objects.
+    from pulumi_meshgw.errors import ConfigError
+    from pulumi_meshgw.plan import plan_config
+    from tests.conftest import minimal_mesh
+
+    config = minimal_mesh()
+    config["virtualServices"][0]["http"][0]["timeout"] = value
+    with pytest.raises(ConfigError) as err:
+        plan_config(config)
+    assert [(p.path, p.code) for p in err.value.problems] == [
+        ("virtualServices[0].http[0].timeout", "MGW0109")
+    ]

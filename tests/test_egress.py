@@ -237,7 +237,8 @@ def one(ms: list[Manifest], kind: str, name: str, namespace: str | None = None) 
         ),
         (
             lambda c: c.update(enforcement={"allowedCidrs": ["10.0.0.1/8"]}),
-            "egressGateways[0].enforcement.allowedCidrs[0]: '10.0.0.1/8' has host bits set; write the network address: 10.0.0.0/8",
+            "egressGateways[0].enforcement.allowedCidrs[0]: '10.0.0.1/8' has host bits set; "
+            "write the network address: 10.0.0.0/8",
         ),
     ],
 )

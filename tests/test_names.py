@@ -107,6 +107,13 @@ def test_an_ambiguous_reference_is_the_only_problem_it_causes() -> None:
     ]
 
 
+def test_a_typo_in_a_gateway_workload_is_the_only_problem_it_causes() -> None:
+    # Not also MGW0120 on the workload meant, nor IST0101 on the route bound to the Gateway.
+    mesh = minimal_mesh()
+    mesh["gateways"][0]["workload"] = "publik"
+    assert [(p.path, p.code) for p in problems(mesh)] == [("gateways[0].workload", "IST0101")]
+
+
 def test_a_namespaced_reference_to_no_workload_is_ist0101() -> None:
     found = problems(two_teams(edge_ref="other/public"))
     assert [(p.path, p.code) for p in found if p.code == "IST0101"][:1] == [

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import difflib
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any, TypeVar
@@ -24,7 +25,7 @@ from ..render.virtual_service import render_virtual_service
 from ..render.workload import render_workload
 from ..spec.hardening import workload_warnings
 from ..spec.mesh import CONFIG_KEYS, MeshSpec
-from ..spec.names import Ident, item_keys, matching, resolve_workload
+from ..spec.names import Ident, item_keys, matching, resolve_workload, split_ref
 from ..spec.partial import duplicate_names, parse_partial
 from ..spec.resources import GatewaySpec
 from ..spec.workload import WorkloadSpec
@@ -108,6 +109,7 @@ def plan_mesh(spec: MeshSpec, *, base_dir: Path | None = None, files: PemSource 
     failed: list[Manifest] = []
     maybe: set[Ident] = set()  # workloads an unresolved Gateway reference may mean
     unsure: set[Ident] = set()  # where a Gateway with an unresolved reference may be
+    unsure_names: set[str] = set()  # ... or only its name, when that could be anywhere
     for i, gw in enumerate(spec.gateways):
         found = resolve_workload(i, gw.workload, workload_ids)
         if isinstance(found, Problem):
@@ -116,8 +118,17 @@ def plan_mesh(spec: MeshSpec, *, base_dir: Path | None = None, files: PemSource 
             # (MGW0120) nor the routes bound to where it may be (IST0101, IST0132) are reported on
             # top of the real problem: those routes are left out of the cross-object checks.
             candidates = matching(gw.workload, workload_ids)
+            if not candidates:  # a typo: the workloads it may have meant, by a close name
+                close = set(
+                    difflib.get_close_matches(split_ref(gw.workload)[1], [n for _, n in workload_ids])
+                )
+                candidates = [j for j, (_, n) in enumerate(workload_ids) if n in close]
+                if gw.namespace is None:
+                    unsure_names.add(gw.name)  # where it is depends on the workload meant
             maybe.update(workload_ids[j] for j in candidates)
             unsure.update((gw.namespace or spec.workloads[j].pod_namespace, gw.name) for j in candidates)
+            if gw.namespace is not None:
+                unsure.add((gw.namespace, gw.name))
             continue
         w = spec.workloads[found]
         key = (gw.namespace or w.pod_namespace, gw.name)
@@ -207,8 +218,10 @@ def plan_mesh(spec: MeshSpec, *, base_dir: Path | None = None, files: PemSource 
     )
     free_form = [m for _, m in drs]
     free_form += [m for wp in workload_plans.values() if has_free_form(wp.spec) for m in wp.manifests]
-    free_form += [g.manifest for g in gateway_plans.values() if g.spec.overrides]
-    free_form += [m for v, m in vss if v.overrides]
+    # Gateways and routes always: their fields are passed through to the CRD, whose schema and CEL
+    # rules (durations, exclusive fields) the spec models do not repeat.
+    free_form += [g.manifest for g in gateway_plans.values()]
+    free_form += [m for _, m in vss]
     index = declare_external(MeshIndex(), spec)
     # Everything but Gateways and routes first, checked on its own (DestinationRule TLS, ServiceEntry
     # addresses, injection, IP policies); infos are for `meshgw check`, not for every preview.
@@ -224,7 +237,8 @@ def plan_mesh(spec: MeshSpec, *, base_dir: Path | None = None, files: PemSource 
         diags.extend(index.check([g.manifest]))
     egress_errors, egress_warnings = check_mesh_egress(index, egress, spec, [m for _, m in drs])
     for vs, m in vss:
-        if unsure.isdisjoint(vs.gateway_refs()):
+        refs = vs.gateway_refs()
+        if unsure.isdisjoint(refs) and unsure_names.isdisjoint(n for _, n in refs):
             diags.extend(index.check([m]))
     errors, warnings = diagnostics_to_problems(diags, paths)
     _, infos = diagnostics_to_problems(
